@@ -68,7 +68,7 @@ class CommandAPDU:
         return bytes(out)
 
     @classmethod
-    def decode(cls, raw: bytes) -> "CommandAPDU":
+    def decode(cls, raw: bytes) -> CommandAPDU:
         raw = bytes(raw)
         if len(raw) < 4:
             raise ApduError("command APDU shorter than 4 bytes")
@@ -121,7 +121,7 @@ class ResponseAPDU:
         return self.sw == SW_OK
 
     @classmethod
-    def from_sw(cls, sw: int, data: bytes = b"") -> "ResponseAPDU":
+    def from_sw(cls, sw: int, data: bytes = b"") -> ResponseAPDU:
         return cls(bytes(data), (sw >> 8) & 0xFF, sw & 0xFF)
 
     def encode(self) -> bytes:
@@ -131,13 +131,13 @@ class ResponseAPDU:
         return self.encode()
 
     @classmethod
-    def decode(cls, raw: bytes) -> "ResponseAPDU":
+    def decode(cls, raw: bytes) -> ResponseAPDU:
         raw = bytes(raw)
         if len(raw) < 2:
             raise ApduError("response APDU shorter than 2 bytes (no status word)")
         return cls(raw[:-2], raw[-2], raw[-1])
 
-    def check(self, message: str = "") -> "ResponseAPDU":
+    def check(self, message: str = "") -> ResponseAPDU:
         """Return self when SW is 9000, else raise CardError."""
         if not self.ok:
             raise CardError(self.sw, message)

@@ -46,7 +46,7 @@ def adjust_parity(key: bytes) -> bytes:
     out = bytearray()
     for b in key:
         hi = b & 0xFE
-        out.append(hi | ((bin(hi).count("1") + 1) & 1))
+        out.append(hi | ((hi.bit_count() + 1) & 1))
     return bytes(out)
 
 

@@ -13,8 +13,8 @@ Every malformed input raises TlvError (a ValueError); never IndexError.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 MAX_DEPTH = 32  # nesting limit for indefinite-length scanning / deep searches
 
@@ -128,27 +128,27 @@ class Tlv:
         return tag_is_constructed(self.tag)
 
     @property
-    def children(self) -> list["Tlv"]:
+    def children(self) -> list[Tlv]:
         """Parsed value as a list of TLVs (raises TlvError if it is not one)."""
         return decode(self.value, strict=self.strict)
 
-    def find(self, tag: int) -> "Tlv | None":
+    def find(self, tag: int) -> Tlv | None:
         """First direct child with `tag`, or None."""
         for c in self.children:
             if c.tag == tag:
                 return c
         return None
 
-    def find_all(self, tag: int) -> list["Tlv"]:
+    def find_all(self, tag: int) -> list[Tlv]:
         return [c for c in self.children if c.tag == tag]
 
-    def require(self, tag: int) -> "Tlv":
+    def require(self, tag: int) -> Tlv:
         c = self.find(tag)
         if c is None:
             raise TlvError(f"tag {tag:X} missing inside {self.tag:X}")
         return c
 
-    def walk(self, _depth: int = 0) -> Iterator["Tlv"]:
+    def walk(self, _depth: int = 0) -> Iterator[Tlv]:
         """Depth-first over this object and every constructed descendant that parses."""
         yield self
         if self.constructed and _depth < MAX_DEPTH:

@@ -3,7 +3,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk_client.emrtd.tlv import (
-    Tlv, TlvError, decode, decode_header, decode_one, decode_single, encode_length, find_tag, tlv,
+    Tlv,
+    TlvError,
+    decode,
+    decode_header,
+    decode_one,
+    decode_single,
+    encode_length,
+    find_tag,
+    tlv,
 )
 
 
