@@ -155,4 +155,4 @@ def build_td1(document_number: str, date_of_birth: str, sex: str, date_of_expiry
     composite = l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29]
     l2 += check_digit(composite)
     name = fit(primary.replace(" ", "<") + "<<" + secondary.replace(" ", "<"), 30)
-    return "\n".join((l1, l2, name))
+    return f"{l1}\n{l2}\n{name}"
