@@ -1,0 +1,180 @@
+"""`exam-server`: run the server, load the demo, migrate, manage users, move items in and out."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from exam_server.core.migrate import upgrade
+
+
+def _app(args):
+    from exam_server.app import create_app
+
+    return create_app()
+
+
+def _actor(username: str):
+    from sqlalchemy import select
+
+    from exam_server.accounts.models import User
+    from exam_server.core.db import session
+
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        sys.exit(f"exam-server: no user {username!r} (create one with `exam-server create-user`)")
+    return user
+
+
+def cmd_db_upgrade(args) -> int:
+    app = _app(args)
+    upgrade(app.config["DATABASE_URL"])
+    print(f"database is at the newest schema: {_display_url(app.config['DATABASE_URL'])}")
+    return 0
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_run(args) -> int:
+    app = _app(args)
+    upgrade(app.config["DATABASE_URL"])
+    _print_urls(args.host, args.port)
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    return 0
+
+
+def _print_urls(host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    print(f"Exam server on http://{shown}:{port}/", flush=True)
+    print(f"  teacher pages:  http://{shown}:{port}/bank/items", flush=True)
+    print(f"  JSON API:       http://{shown}:{port}/api/v1/  (token: POST /api/v1/auth/token)", flush=True)
+
+
+def cmd_demo(args) -> int:
+    from exam_server import demo
+
+    app = _app(args)
+    upgrade(app.config["DATABASE_URL"])
+    with app.app_context():
+        summary = demo.load_demo()
+    print(summary, flush=True)
+    if args.no_serve:
+        return 0
+    _print_urls(args.host, args.port)
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    return 0
+
+
+def cmd_create_user(args) -> int:
+    from exam_server.accounts.services import create_user
+    from exam_server.core.db import session
+    from exam_server.core.errors import ApiError
+
+    password = args.password or getpass.getpass("Password: ")
+    app = _app(args)
+    with app.app_context():
+        try:
+            user = create_user(args.username, password, args.role, args.full_name or "")
+        except ApiError as exc:
+            sys.exit(f"exam-server: {exc.message}")
+        session.commit()
+        print(f"created {user.role.value} {user.username}")
+    return 0
+
+
+def cmd_import_qti(args) -> int:
+    from exam_server.bank import transfer
+    from exam_server.core.db import session
+    from exam_server.core.errors import ApiError
+
+    path = Path(args.path)
+    if not path.exists():
+        sys.exit(f"exam-server: {path} does not exist")
+    defaults = {k: v for k, v in (("subject", args.subject), ("grade", args.grade)) if v}
+    app = _app(args)
+    with app.app_context():
+        actor = _actor(args.user)
+        try:
+            data = path.read_bytes() if path.is_file() else None
+            report = transfer.import_qti(data if data is not None else path, path.name, actor, defaults)
+        except ApiError as exc:
+            report = transfer.TransferReport(errors=[{"file": str(path), "reason": exc.message}])
+        session.commit()
+    result = {"imported": report.imported, "skipped": report.skipped, "errors": report.errors}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(f"imported {report.imported}, skipped {report.skipped}, errors {len(report.errors)}")
+        for error in report.errors:
+            print(f"  {error['file']}: {error['reason']}")
+    return 0 if not report.errors else 1
+
+
+def cmd_export_qti(args) -> int:
+    from exam_server.bank import transfer
+    from exam_server.bank.search import SearchFilters
+
+    app = _app(args)
+    with app.app_context():
+        filters = SearchFilters(status=args.status or "", subject=args.subject or "")
+        filters.check()
+        data = transfer.export_qti(args.ids.split(",") if args.ids else [], filters)
+    Path(args.output).write_bytes(data)
+    print(f"wrote {args.output} ({len(data)} bytes)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="exam-server", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="serve the platform (development server; use gunicorn in production)")
+    demo = sub.add_parser("demo", help="load demo users and items, then serve")
+    for p in (run, demo):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=5000)
+    demo.add_argument("--no-serve", action="store_true", help="load the demo data and exit")
+    run.set_defaults(func=cmd_run)
+    demo.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate to the newest schema").set_defaults(func=cmd_db_upgrade)
+
+    user = sub.add_parser("create-user", help="create an account")
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=("admin", "teacher", "proctor", "student"))
+    user.add_argument("--full-name")
+    user.add_argument("--password", help="omit to be asked (keeps it out of shell history)")
+    user.set_defaults(func=cmd_create_user)
+
+    imp = sub.add_parser("import-qti", help="import a QTI 3.0/2.1 item, package (.zip) or folder")
+    imp.add_argument("path")
+    imp.add_argument("--user", default="admin", help="the account the items are created by")
+    imp.add_argument("--subject", help="subject for items that do not say")
+    imp.add_argument("--grade", type=int, help="grade for items that do not say")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.set_defaults(func=cmd_import_qti)
+
+    exp = sub.add_parser("export-qti", help="export items as a QTI 3.0 package")
+    exp.add_argument("output")
+    exp.add_argument("--ids", help="comma-separated identifiers (default: every item that matches)")
+    exp.add_argument("--status", help="only items whose latest version has this status")
+    exp.add_argument("--subject")
+    exp.set_defaults(func=cmd_export_qti)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Who is asking, and may they: login manager, bearer tokens, CSRF, and the roles decorator.
+
+Every view is decorated with `@roles(...)` or `@public`; a test walks the URL map and fails on
+any view that declares neither, so a new route cannot forget its access rule.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+from flask import Flask, g, redirect, request, url_for
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from exam_server.core.errors import ApiError, wants_json
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from exam_server.accounts.models import User
+        from exam_server.core.db import session
+
+        return session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @login_manager.request_loader
+    def _load_from_bearer(req):
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        from exam_server.accounts.services import user_for_token
+
+        user = user_for_token(header[7:].strip())
+        if user is not None:
+            g.auth_by_token = True
+        return user
+
+    @app.before_request
+    def _csrf_unless_bearer():
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return
+        # A bearer token is not sent by the browser on its own, so it cannot be forged
+        # cross-site; cookie-authenticated writes must carry the CSRF token.
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "csrf_exempt", False):
+            return
+        csrf.protect()
+
+
+def current_role() -> str | None:
+    return current_user.role.value if current_user.is_authenticated else None
+
+
+def _deny_anonymous():
+    if wants_json():
+        raise ApiError("unauthenticated", "Log in or send an API token.", 401)
+    return redirect(url_for("accounts.login_page", next=request.full_path))
+
+
+def roles(*allowed: str) -> Callable:
+    """Allow only users with one of these roles. Anonymous users are sent to log in (401 for API)."""
+    allowed_set = frozenset(allowed)
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return _deny_anonymous()
+            if current_user.role.value not in allowed_set:
+                raise ApiError("forbidden", "Your role may not use this page.", 403)
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = allowed_set
+        return wrapper
+
+    return decorate
+
+
+def csrf_exempt(view):
+    """For endpoints that cookie-less API clients call to obtain a token."""
+    view.csrf_exempt = True
+    return view
+
+
+def public(view):
+    view.allowed_roles = None  # explicitly open to everyone
+    return view

@@ -1,0 +1,63 @@
+"""Configuration. This is the only module that reads the environment.
+
+Every setting has an embedded default so that `exam-server demo` runs on a fresh machine with
+nothing else installed: SQLite in the instance folder, no Redis, a secret key generated once
+and kept in the instance folder (never in the repository).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "EXAM_"
+
+
+def default_instance_path() -> Path:
+    return Path(os.environ.get("EXAM_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+def _secret_key(instance_path: Path) -> str:
+    from_env = os.environ.get("EXAM_SECRET_KEY")
+    if from_env:
+        return from_env
+    # A key generated on first start and kept beside the database: sessions survive restarts
+    # without anyone having to invent a secret, and no secret ever sits in the repository.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The app's configuration: defaults, then the environment, then explicit overrides."""
+    overrides = dict(overrides or {})
+    instance_path = Path(overrides.pop("INSTANCE_PATH", None) or default_instance_path())
+    env = os.environ
+    config: dict[str, Any] = {
+        "INSTANCE_PATH": str(instance_path),
+        "DATABASE_URL": env.get("EXAM_DATABASE_URL") or f"sqlite:///{instance_path / 'exam.db'}",
+        "REDIS_URL": env.get("EXAM_REDIS_URL") or None,
+        # 20 MB is plenty for a QTI package of a few hundred items with images; a bigger upload
+        # is refused by Werkzeug before it is read into memory.
+        "MAX_CONTENT_LENGTH": int(env.get("EXAM_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
+        "MAX_IMAGE_BYTES": int(env.get("EXAM_MAX_IMAGE_BYTES", 2 * 1024 * 1024)),
+        "BABEL_DEFAULT_LOCALE": env.get("EXAM_DEFAULT_LOCALE", "vi"),
+        "LANGUAGES": ("vi", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("EXAM_SECURE_COOKIES", "0") == "1",
+        "WTF_CSRF_CHECK_DEFAULT": False,     # checked in core.auth, skipped for bearer tokens
+        "WTF_CSRF_TIME_LIMIT": None,
+        "API_TOKEN_TTL_SECONDS": int(env.get("EXAM_API_TOKEN_TTL_SECONDS", 12 * 3600)),
+        "SEARCH_PAGE_SIZE_MAX": 100,
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(instance_path)
+    return config

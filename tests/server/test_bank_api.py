@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.server.factories import ITEM_TYPES, item_payload
+
+
+@pytest.fixture
+def teacher(token_for):
+    return token_for("teacher1")
+
+
+@pytest.fixture
+def reviewer(token_for):
+    return token_for("teacher2")
+
+
+def _create(client, headers, payload):
+    response = client.post("/api/v1/items", json=payload, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize("item_type", ITEM_TYPES)
+def test_create_every_type(client, teacher, item_type):
+    created = _create(client, teacher, item_payload(item_type))
+    assert created["status"] == "draft" and created["version"] == 1
+    fetched = client.get(f"/api/v1/items/{created['identifier']}", headers=teacher).get_json()
+    assert fetched["item"]["content"]["type"] == item_type
+
+
+def test_review_workflow_and_audit_trail(client, teacher, reviewer):
+    ident = _create(client, teacher, item_payload())["identifier"]
+    assert client.post(f"/api/v1/items/{ident}/submit", headers=teacher).get_json()["status"] == "in_review"
+    own = client.post(f"/api/v1/items/{ident}/approve", headers=teacher)
+    assert own.status_code == 403 and own.get_json()["error"] == "own_item"
+    no_comment = client.post(f"/api/v1/items/{ident}/request_changes", headers=reviewer, json={})
+    assert no_comment.status_code == 422 and no_comment.get_json()["field"] == "comment"
+    approved = client.post(f"/api/v1/items/{ident}/approve", headers=reviewer, json={"comment": "Tốt"})
+    assert approved.get_json()["status"] == "approved"
+    again = client.post(f"/api/v1/items/{ident}/approve", headers=reviewer)
+    assert again.status_code == 409 and again.get_json()["error"] == "illegal_transition"
+    events = client.get(f"/api/v1/items/{ident}/events", headers=teacher).get_json()["events"]
+    assert [e["action"] for e in events] == ["create", "submit", "approve"]
+    assert events[-1]["comment"] == "Tốt" and events[-1]["to_status"] == "approved"
+
+
+def test_editing_a_published_item_makes_a_new_version(client, teacher, reviewer):
+    payload = item_payload()
+    ident = _create(client, teacher, payload)["identifier"]
+    client.post(f"/api/v1/items/{ident}/submit", headers=teacher)
+    client.post(f"/api/v1/items/{ident}/approve", headers=reviewer)
+    payload["content"]["key"] = {"correct": "B"}
+    revised = client.put(f"/api/v1/items/{ident}", json=payload, headers=teacher).get_json()
+    assert revised["version"] == 2 and revised["status"] == "draft"
+    v1 = client.get(f"/api/v1/items/{ident}/versions/1", headers=teacher).get_json()
+    assert v1["status"] == "approved" and v1["item"]["content"]["key"] == {"correct": "A"}
+    client.post(f"/api/v1/items/{ident}/submit", headers=teacher)
+    client.post(f"/api/v1/items/{ident}/approve", headers=reviewer)
+    v1 = client.get(f"/api/v1/items/{ident}/versions/1", headers=teacher).get_json()
+    assert v1["status"] == "superseded" and v1["item"]["content"]["key"] == {"correct": "A"}
+    history = client.get(f"/api/v1/items/{ident}", headers=teacher).get_json()["versions"]
+    assert [(v["version"], v["status"]) for v in history] == [(2, "approved"), (1, "superseded")]
+
+
+def test_in_review_cannot_be_edited(client, teacher):
+    payload = item_payload()
+    ident = _create(client, teacher, payload)["identifier"]
+    client.post(f"/api/v1/items/{ident}/submit", headers=teacher)
+    response = client.put(f"/api/v1/items/{ident}", json=payload, headers=teacher)
+    assert response.status_code == 409 and response.get_json()["error"] == "not_editable"
+
+
+BAD_ITEMS = {
+    "missing key": (lambda p: p["content"].update(key={}), "missing_key"),
+    "out-of-range option": (lambda p: p["content"].update(key={"correct": "E"}), "unknown_option"),
+    "script in stem": (lambda p: p["content"].update(stem="<p>x</p><script>alert(1)</script>"), "unsafe_html"),
+    "malformed LaTeX": (lambda p: p["content"].update(stem="<p>\\(\\frac{1}{2\\)</p>"), "bad_latex"),
+    "grade 13": (lambda p: p["metadata"].update(grade=13), "metadata.grade"),
+    "unknown type": (lambda p: p["content"].update(type="hotspot"), "unknown_type"),
+    "not an object": (lambda p: p.update(content="nope"), "wrong_type"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_ITEMS)
+def test_bad_items_are_refused_and_nothing_changes(client, teacher, case):
+    existing = _create(client, teacher, item_payload())
+    payload = item_payload()
+    mutate, expected = BAD_ITEMS[case]
+    mutate(payload)
+    response = client.post("/api/v1/items", json=payload, headers=teacher)
+    body = response.get_json()
+    assert 400 <= response.status_code < 500
+    assert set(body) >= {"error", "message", "field"} and body["message"]
+    assert expected in (body["error"], body["field"]) or expected in (body["field"] or "")
+    listing = client.get("/api/v1/items", headers=teacher).get_json()
+    assert [i["identifier"] for i in listing["items"]] == [existing["identifier"]]
+
+
+def test_three_statements_in_true_false_cluster_refused(client, teacher):
+    payload = item_payload("true_false_cluster")
+    payload["content"]["body"]["statements"].pop()
+    payload["content"]["key"]["values"].pop("d")
+    body = client.post("/api/v1/items", json=payload, headers=teacher).get_json()
+    assert body["error"] == "wrong_statement_count"
+
+
+def test_bad_requests_are_json_errors(client, teacher):
+    assert client.post("/api/v1/items", data="{", headers={**teacher, "Content-Type": "application/json"}
+                       ).status_code == 400
+    assert client.post("/api/v1/items", data="x", headers=teacher).status_code == 415
+    assert client.get("/api/v1/items?grade=abc", headers=teacher).get_json()["field"] == "grade"
+    assert client.get("/api/v1/items?per_page=1000", headers=teacher).status_code == 400
+    assert client.get("/api/v1/nothing", headers=teacher).get_json()["error"] == "not_found"
+
+
+def test_fifty_megabyte_upload_refused(client, teacher):
+    big = b"x" * (50 * 1024 * 1024)
+    response = client.post("/api/v1/import/qti", data=big, headers={**teacher, "Content-Type": "application/zip"})
+    assert response.status_code == 413
+    assert "MB" in response.get_json()["message"]
+
+
+def test_search_with_and_without_diacritics_and_filters(client, teacher):
+    _create(client, teacher, item_payload(topic="Đạo hàm"))
+    _create(client, teacher, item_payload("numeric", subject="physics", topic="Dao động điều hòa"))
+    for q in ("đạo hàm", "dao ham", "DAO HAM"):
+        found = client.get("/api/v1/items", query_string={"q": q}, headers=teacher).get_json()
+        assert found["total"] >= 1, q
+    physics = client.get("/api/v1/items?subject=physics", headers=teacher).get_json()
+    assert physics["total"] == 1 and physics["items"][0]["type"] == "numeric"
+    paged = client.get("/api/v1/items?per_page=1&page=2", headers=teacher).get_json()
+    assert paged["total"] == 2 and len(paged["items"]) == 1
+    by_tag = client.get("/api/v1/items?tag=THPT-2025", headers=teacher).get_json()
+    assert by_tag["total"] == 2
+
+
+def test_preview_never_contains_the_key(client, teacher):
+    payload = item_payload("true_false_cluster")
+    view = client.post("/api/v1/items/preview", json=payload, headers=teacher).get_json()["student_view"]
+    assert "key" not in view and "values" not in str(view)
+
+
+def test_media_upload_and_use(client, teacher):
+    png = (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    response = client.post("/api/v1/media", data={"file": (__import__("io").BytesIO(png), "a.png")},
+                           headers=teacher, content_type="multipart/form-data")
+    assert response.status_code == 201
+    url = response.get_json()["url"]
+    payload = item_payload()
+    payload["content"]["stem"] = f'<p>Hình</p><img src="{url}" alt="h">'
+    _create(client, teacher, payload)
+    assert client.get(url, headers=teacher).data == png
+    svg = client.post("/api/v1/media", data={"file": (__import__("io").BytesIO(b"<svg/>"), "a.svg")},
+                      headers=teacher, content_type="multipart/form-data")
+    assert svg.status_code == 415
