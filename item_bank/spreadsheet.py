@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import openpyxl
+
 import item_bank.types as item_types
 from item_bank.model import (
     LANGUAGES,
@@ -44,6 +46,7 @@ from item_bank.text import fold
 
 MAX_ROWS = 10_000          # item rows (blank rows do not count)
 MAX_COLUMNS = 100          # columns read from an .xlsx sheet
+MAX_UNPACKED_BYTES = 200 * 2**20   # an .xlsx is a zip: refuse zip bombs before openpyxl reads it
 HEADER_SCAN_ROWS = 20      # the header row is looked for among the first rows (titles may sit above)
 TITLE_CHARS = 80
 OPTION_LETTERS = "ABCDEFGH"
@@ -245,8 +248,8 @@ def parse_spreadsheet(data: bytes, filename: str, defaults: dict[str, Any] | Non
 
     `defaults` gives metadata for cells left blank (and for columns the file does not have): keys
     are ItemMetadata field names (subject, grade, topic, learning_outcome, cognitive_level,
-    difficulty, tags, author, source, language); values are parsed like cells. A bad default
-    raises ValueError.
+    difficulty, tags, author, source, language); values are parsed like cells ("Toán" or "math").
+    A bad default raises SpreadsheetError (code "bad_default").
 
     Every row becomes an Item checked by `item_bank.types.validate_item`; bad rows are listed in
     `errors`. Nothing is all-or-nothing here: the caller must import only when `report.ok`.
@@ -281,8 +284,14 @@ def _sniff(data: bytes, filename: str) -> str:
 
 
 def _parse_xlsx(data: bytes, filename: str, defaults: dict[str, Any]) -> SheetReport:
-    import openpyxl   # noqa: PLC0415  (heavy; only needed for .xlsx)
-
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise SpreadsheetError(f"{filename}: not a valid .xlsx file", "not_spreadsheet") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SpreadsheetError(f"{filename}: the workbook unpacks to more than "
+                               f"{MAX_UNPACKED_BYTES // 2**20} MB; split the file", "too_large")
     with warnings.catch_warnings():
         # openpyxl warns about features it drops (data validation, conditional formats...):
         # irrelevant to reading cell values.
@@ -637,6 +646,8 @@ class _RowParser:
         if head in ("stem", "title", "identifier", "type", *_METADATA_FIELDS):
             return self.label(head)
         if head == "key":
+            if len(parts) >= 2 and parts[1] == "scoring":
+                return self.label("scoring")
             return self.label("key")
         if head == "body" and len(parts) >= 2:
             part = parts[1]
@@ -739,8 +750,8 @@ _METADATA_PARSERS = {
 def _resolve_defaults(defaults: dict[str, Any]) -> dict[str, Any]:
     unknown = set(defaults) - set(_METADATA_FIELDS)
     if unknown:
-        raise ValueError(f"unknown default {sorted(unknown)[0]!r}; defaults are metadata fields: "
-                         + ", ".join(_METADATA_FIELDS))
+        raise SpreadsheetError(f"unknown default {min(unknown)!r}; defaults are metadata fields: "
+                               + ", ".join(_METADATA_FIELDS), "bad_default")
     resolved = {}
     for name, value in defaults.items():
         if value is None:
@@ -750,11 +761,14 @@ def _resolve_defaults(defaults: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, (list, tuple)):
             text = ""
         else:
-            text = _cell_text(value)
+            try:
+                text = _cell_text(value)
+            except _RowError as exc:
+                raise SpreadsheetError(f"default {name}: {exc.reason}", "bad_default") from None
         try:
             resolved[name] = _METADATA_PARSERS[name](text, value, "General")
         except _RowError as exc:
-            raise ValueError(f"default {name}: {exc.reason}") from None
+            raise SpreadsheetError(f"default {name}: {exc.reason}", "bad_default") from None
     return resolved
 
 
@@ -810,7 +824,7 @@ def _yes_no(row: _RowParser, fieldname: str, default: bool) -> bool:
 
 # --- Text to HTML --------------------------------------------------------------------------------
 
-_MATH = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+_MATH = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 _PARAGRAPH_BREAK = "\x00"
 
 
@@ -1035,7 +1049,7 @@ def _build_extended_text(row: _RowParser) -> tuple[dict[str, Any], dict[str, Any
         if len(parts) < 2 or len(parts) > 3 or not parts[0]:
             raise _RowError("key", f"rubric line \"{line}\" must be \"criterion | points | description\" "
                                    "(the description may be left out)")
-        points_text = re.sub(r"\s*(điểm|diem|đ|d|points?|pts?)\.?$", "", parts[1], flags=re.I)
+        points_text = re.sub(r"\s*(điểm|diem|đ|d|points?|pts?)\.?$", "", parts[1], flags=re.IGNORECASE)
         points = parse_number(points_text, "key")
         rubric.append({"criterion": parts[0], "max_points": points,
                        "description": parts[2] if len(parts) == 3 else ""})
