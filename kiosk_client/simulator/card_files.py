@@ -15,7 +15,6 @@ FID_CARD_ACCESS = 0x011C
 FID_COM = 0x011E
 FID_SOD = 0x011D
 DG_FIDS = {1: 0x0101, 2: 0x0102, 13: 0x010D, 14: 0x010E, 15: 0x010F}
-DG_TAGS = {1: 0x61, 2: 0x75, 13: 0x6D, 14: 0x6E, 15: 0x6F}
 PACE_CURVES = {"brainpoolP256r1": 13, "P-256": 12}
 
 
@@ -70,10 +69,9 @@ def build_files(
     dg15_key = pki.aa_key(aa_kind)
     aa_key = pki.aa_key(aa_kind, clone=True) if fname == "cloned" else dg15_key
     jpeg, w, h = portrait(profile, photo_bytes)
-    female = {"M": False, "F": True}.get(profile.mrz_lines[1][7])
     dgs = {
         1: lds_files.dg1(profile),
-        2: lds_files.dg2(jpeg, w, h, female),
+        2: lds_files.dg2(jpeg, w, h),
         13: lds_files.dg13(profile),
         14: lds_files.dg14(dg15_key.public_key(), pace_id),
         15: lds_files.dg15(dg15_key.public_key()),
@@ -89,7 +87,7 @@ def build_files(
         dgs[fault.arg] = _alter(fault.arg, profile, dgs[fault.arg])
 
     app = {DG_FIDS[n]: content for n, content in dgs.items()}
-    app[FID_COM] = lds_files.ef_com([DG_TAGS[n] for n in dgs])
+    app[FID_COM] = lds_files.ef_com(list(dgs))
     app[FID_SOD] = ef_sod
     mf = {}
     if pace_id is not None:

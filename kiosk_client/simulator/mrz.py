@@ -1,7 +1,8 @@
-"""TD1 (3 x 30) MRZ of a Vietnamese CCCD, as written into DG1 by the simulator.
+"""TD1 (3 x 30) MRZ of a Vietnamese CCCD as the simulator writes it into DG1.
 
-The card simulator needs it twice: for DG1 and for the BAC/PACE password (document number,
-birth and expiry date with their check digits).
+Check digits and the TD1 layout come from emrtd.mrz; what is CCCD-specific lives here:
+the document number is the last 9 digits of the 12-digit ID number, optional data 1 holds
+the full ID number, and names are Vietnamese (family name first, diacritics stripped).
 """
 
 from __future__ import annotations
@@ -9,23 +10,9 @@ from __future__ import annotations
 import datetime as _dt
 import unicodedata
 
-_WEIGHTS = (7, 3, 1)
+from kiosk_client.emrtd.mrz import build_td1, check_digit, mrz_info
 
-
-def check_digit(field: str) -> str:
-    """ICAO 9303 part 3 check digit: weights 7-3-1, '<' = 0, A=10 .. Z=35."""
-    total = 0
-    for i, ch in enumerate(field):
-        if ch.isdigit():
-            v = int(ch)
-        elif "A" <= ch <= "Z":
-            v = ord(ch) - 55
-        elif ch == "<":
-            v = 0
-        else:
-            raise ValueError(f"character {ch!r} not allowed in an MRZ field")
-        total += v * _WEIGHTS[i % 3]
-    return str(total % 10)
+__all__ = ["check_digit", "transliterate", "document_number", "td1", "bac_key_seed_input"]
 
 
 def transliterate(text: str) -> str:
@@ -40,15 +27,14 @@ def yymmdd(date: _dt.date) -> str:
     return date.strftime("%y%m%d")
 
 
-def name_field(full_name: str, width: int = 30) -> str:
-    """'Nguyễn Văn An' -> 'NGUYEN<<VAN<AN<<<...': the family name comes first in Vietnamese."""
+def name_parts(full_name: str, width: int = 30) -> tuple[str, str]:
+    """'Nguyễn Văn An' -> ('NGUYEN', 'VAN<AN'), cut to fit the 30-character name line."""
     words = [transliterate(w) for w in full_name.split()]
     if not words:
         raise ValueError("empty name")
     primary, secondary = words[0], "<".join(words[1:])
-    field = primary + "<<" + secondary if secondary else primary
-    # ICAO truncation would be smarter; cutting is enough for test data.
-    return field[:width].ljust(width, "<")
+    room = width - len(primary) - 2
+    return primary[:width], secondary[:max(room, 0)]
 
 
 def document_number(id_number: str) -> str:
@@ -67,30 +53,16 @@ def sex_code(sex: str) -> str:
     return "<"
 
 
-def td1(
-    id_number: str,
-    full_name: str,
-    date_of_birth: _dt.date,
-    sex: str,
-    date_of_expiry: _dt.date,
-    nationality: str = "VNM",
-) -> tuple[str, str, str]:
+def td1(id_number: str, full_name: str, date_of_birth: _dt.date, sex: str,
+        date_of_expiry: _dt.date) -> tuple[str, str, str]:
     """The three MRZ lines of a CCCD."""
-    doc = document_number(id_number)
-    # Optional data 1 carries the full 12-digit ID number, as on the printed card.
-    line1 = ("IDVNM" + doc + check_digit(doc) + id_number).ljust(30, "<")
-    dob, doe = yymmdd(date_of_birth), yymmdd(date_of_expiry)
-    head = dob + check_digit(dob) + sex_code(sex) + doe + check_digit(doe) + nationality
-    head = head.ljust(29, "<")
-    composite = line1[5:30] + head[0:7] + head[8:15] + head[18:29]
-    line2 = head + check_digit(composite)
-    line3 = name_field(full_name)
-    assert len(line1) == len(line2) == len(line3) == 30
-    return line1, line2, line3
+    primary, secondary = name_parts(full_name)
+    text = build_td1(document_number(id_number), yymmdd(date_of_birth), sex_code(sex), yymmdd(date_of_expiry),
+                     primary, secondary, optional_data_1=id_number)
+    l1, l2, l3 = text.split("\n")
+    return l1, l2, l3
 
 
 def bac_key_seed_input(id_number: str, date_of_birth: _dt.date, date_of_expiry: _dt.date) -> str:
     """'MRZ information' that BAC and PACE(MRZ) hash: doc no + cd + DOB + cd + DOE + cd."""
-    doc = document_number(id_number)
-    dob, doe = yymmdd(date_of_birth), yymmdd(date_of_expiry)
-    return doc + check_digit(doc) + dob + check_digit(dob) + doe + check_digit(doe)
+    return mrz_info(document_number(id_number), yymmdd(date_of_birth), yymmdd(date_of_expiry))
