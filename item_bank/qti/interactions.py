@@ -31,6 +31,7 @@ class Ctx:
     body: ET.Element                      # the item body (rubric blocks, unit)
     score: ET.Element | None              # SCORE's outcome declaration
     found: FoundMetadata
+    exact: bool = False                   # our own export: content is not re-laid out
 
     def bank_id(self, qti_id: str | None) -> str:
         if not qti_id:
@@ -52,8 +53,9 @@ def trim_layout(text: str) -> str:
     return text
 
 
-def choice_html(element: ET.Element) -> str:
-    return trim_layout(inner_html(element, skip=lambda e: e.tag in FEEDBACK))
+def choice_html(ctx: Ctx, element: ET.Element) -> str:
+    html = inner_html(element, skip=lambda e: e.tag in FEEDBACK)
+    return html if ctx.exact else trim_layout(html)
 
 
 def correct_values(decl: ET.Element) -> list[str]:
@@ -90,7 +92,7 @@ def _scoring(ctx: Ctx, partial_when: Callable[[str | None], bool]) -> str:
 def _choices(ctx: Ctx, elements: list[ET.Element], with_fixed: bool) -> list[dict[str, Any]]:
     out = []
     for element in elements:
-        entry: dict[str, Any] = {"id": ctx.bank_id(element.get("identifier")), "html": choice_html(element)}
+        entry: dict[str, Any] = {"id": ctx.bank_id(element.get("identifier")), "html": choice_html(ctx, element)}
         if with_fixed:
             entry["fixed"] = element.get("fixed", "false") == "true"
         out.append(entry)

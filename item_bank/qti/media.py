@@ -42,7 +42,7 @@ def _check(data: bytes, ext: str, shown: str) -> None:
         raise QtiError(f"unsupported image type {shown!r} (allowed: png, jpg, jpeg, gif, webp)")
     media_type, looks_right = _KINDS[ext]
     if not looks_right(data):
-        raise QtiError(f"image {shown!r} is not a {media_type} file")
+        raise QtiError(f"image {shown!r} is not a valid {media_type} file")
 
 
 def _load(src: str, base_dir: str, read_file: ReadFile | None) -> tuple[bytes, str]:

@@ -25,7 +25,7 @@ from item_bank.qti import ns
 from item_bank.qti.meta import FoundMetadata, extension_element, lom_element, read_resource_metadata
 from item_bank.qti.reader import ImportedItem, read_item
 from item_bank.qti.safexml import DEFAULT_LIMITS, QtiError, XmlLimits, parse
-from item_bank.qti.writer import MEDIA_DIR, write_item
+from item_bank.qti.writer import MEDIA_DIR, qti_identifier, write_item
 from item_bank.qti.xmlout import serialize
 
 ITEM_RESOURCE_TYPES = {"imsqti_item_xmlv3p0": "3.0", "imsqti_item_xmlv2p1": "2.1", "imsqti_item_xmlv2p2": "2.2"}
@@ -283,11 +283,18 @@ def write_package(items: Iterable[Item], media_loader: MediaLoader) -> bytes:
     files: dict[str, bytes] = {}
     resources: list[ET.Element] = []
     seen: set[str] = set()
+    originals: set[str] = set()
     for item in items:
-        written = write_item(item)
-        if written.identifier in seen:
-            raise QtiError(f"two items have the identifier {written.identifier!r}")
-        seen.add(written.identifier)
+        if item.identifier in originals:
+            raise QtiError(f"two items have the identifier {item.identifier!r}")
+        originals.add(item.identifier)
+        # Identifiers made QTI-safe may collide ("a b" and "a_b"); the original is in our extension.
+        identifier, n = qti_identifier(item.identifier), 1
+        while identifier in seen:
+            n += 1
+            identifier = f"{qti_identifier(item.identifier)}_{n}"
+        seen.add(identifier)
+        written = write_item(item, identifier)
         href = f"items/{written.identifier}.xml"
         files[href] = written.xml
         resource = _cp(None, "resource", identifier=f"RES-{written.identifier}", type="imsqti_item_xmlv3p0",

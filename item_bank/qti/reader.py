@@ -82,10 +82,17 @@ def _prune(parent: ET.Element) -> None:
                 _remove(parent, child)
 
 
-def extract_stem(body: ET.Element, interaction: ET.Element) -> str:
+def _stem_div(body: ET.Element) -> ET.Element | None:
     for child in body:
         if child.tag == "div" and "ib-stem" in child.get("class", "").split():
-            return inner_html(child)   # our own export: the stem exactly as stored
+            return child
+    return None
+
+
+def extract_stem(body: ET.Element, interaction: ET.Element) -> str:
+    stem_div = _stem_div(body)
+    if stem_div is not None:
+        return inner_html(stem_div)   # our own export: the stem exactly as stored
     prompt = ns.child(interaction, "qti-prompt")
     prompt_html = trim_layout(inner_html(prompt)).strip() if prompt is not None else ""
     rest = copy.deepcopy(body)
@@ -130,7 +137,8 @@ def read_item(data: bytes | str, *, file: str = "item.xml", read_file: ReadFile 
     outcomes = {d.get("identifier"): d for d in ns.children(root, "qti-outcome-declaration")}
     ctx = Ctx(interaction=interaction, decl=declarations[response_id],
               processing=ns.child(root, "qti-response-processing"), body=body,
-              score=outcomes.get("SCORE"), found=found)
+              score=outcomes.get("SCORE"), found=found,
+              exact=found.has_extension or _stem_div(body) is not None)
     item_type, item_body, key = READERS[interaction.tag](ctx)
     stem = extract_stem(body, interaction)
     language = root.get(f"{{{ns.XML}}}lang")

@@ -292,14 +292,17 @@ def _layout(root: ET.Element) -> None:
         root[-1].tail = "\n"
 
 
-def write_item(item: Item) -> WrittenItem:
-    """The QTI 3.0 document of one (valid) item; QtiError for a type QTI export does not know."""
+def write_item(item: Item, identifier: str | None = None) -> WrittenItem:
+    """The QTI 3.0 document of one (valid) item; QtiError for a type QTI export does not know.
+
+    `identifier` overrides the QTI identifier (the package writer keeps them unique); by default
+    it is the item's, made a valid QTI identifier if needed."""
     writer = WRITERS.get(item.content.type)
     if writer is None:
         raise QtiError(f"item type {item.content.type!r} cannot be exported to QTI")
     b = _Build(item)
     interaction_name = writer(b)
-    identifier = qti_identifier(item.identifier)
+    identifier = identifier or qti_identifier(item.identifier)
     root = q(None, "qti-assessment-item", identifier=identifier, title=xml_safe(item.title or item.identifier),
              adaptive="false", time_dependent="false")
     root.set(f"{{{ns.XML}}}lang", item.metadata.language)
