@@ -4,7 +4,9 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -562,3 +564,30 @@ def test_workbook_unpacking_too_large_is_refused(monkeypatch):
     with pytest.raises(SpreadsheetError) as err:
         parse_spreadsheet(xlsx(table(EVERY_TYPE)), "x.xlsx")
     assert err.value.code == "too_large"
+
+
+def test_the_example_of_the_format_document():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "spreadsheet-format.md").read_text(encoding="utf-8")
+    example = re.search(r"<!-- example-csv: begin -->\n```csv\n(.*?)```", doc, re.DOTALL).group(1)
+    report = parse_spreadsheet(example.encode("utf-8"), "vi-du.csv")
+    assert report.ok, report.errors
+    assert [i.content.type for i in report.items] == [
+        "single_choice", "true_false_cluster", "numeric", "numeric", "multiple_response", "matching",
+        "ordering", "text_entry", "extended_text"]
+    sc, tf, integral, wave, mr, mt, od, te, essay = report.items
+    assert score(sc, "B").fraction == 1.0
+    assert tf.content.key["values"] == {"a": True, "b": False, "c": True, "d": False}
+    assert score(integral, "12").fraction == 1.0
+    assert wave.content.body["unit"] == "cm" and score(wave, "4,05").fraction == 1.0
+    assert mr.content.key["correct"] == ["A", "C"]
+    assert len(mt.content.body["targets"]) == 4 and len(mt.content.key["pairs"]) == 3
+    assert od.content.key["order"] == ["B", "D", "A", "C"]
+    assert score(te, "ha noi").fraction == 1.0
+    assert [c["criterion"] for c in essay.content.key["rubric"]] == ["Các bước", "Ví dụ"]
+    assert essay.metadata.cognitive_level is CognitiveLevel.VAN_DUNG_CAO
+
+    broken = example.replace("Thông hiểu;0,35", "Khó;0,35")
+    report = parse_spreadsheet(broken.encode("utf-8"), "vi-du.csv")
+    assert report.errors == [{"row": 4, "field": "Mức độ", "reason": "unknown level \"Khó\"; use Nhận biết, "
+                              "Thông hiểu, Vận dụng or Vận dụng cao"}]
+    assert "Row 4, Mức độ: " + report.errors[0]["reason"] in doc
