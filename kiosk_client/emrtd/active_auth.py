@@ -15,14 +15,13 @@ import hashlib
 import hmac
 import os
 
-from asn1crypto import keys as asn1keys
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec as cec
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from .ec import CURVES
+from .pubkey import PublicKeyError, load_spki
 from .secinfo import ID_AA, decode_oid, parse_security_infos
 from .tlv import TlvError, decode_single
 
@@ -33,10 +32,6 @@ _ECDSA_OIDS = {"1.2.840.10045.4.1": "sha1", "1.2.840.10045.4.3.1": "sha224", "1.
                "1.2.840.10045.4.3.3": "sha384", "1.2.840.10045.4.3.4": "sha512"}
 _CRYPTO_HASH = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
                 "sha384": hashes.SHA384, "sha512": hashes.SHA512}
-_CRYPTO_CURVES = {"secp192r1": cec.SECP192R1, "secp224r1": cec.SECP224R1, "secp256r1": cec.SECP256R1,
-                  "secp384r1": cec.SECP384R1, "secp521r1": cec.SECP521R1,
-                  "brainpoolP256r1": cec.BrainpoolP256R1, "brainpoolP384r1": cec.BrainpoolP384R1,
-                  "brainpoolP512r1": cec.BrainpoolP512R1}
 
 
 class ActiveAuthError(ValueError):
@@ -52,22 +47,6 @@ def _norm_hash(name: str) -> str:
 
 # ------------------------------------------------------------ DG15 / DG14
 
-def _explicit_ec_key(spki: asn1keys.PublicKeyInfo) -> cec.EllipticCurvePublicKey:
-    """Map explicit EC domain parameters (common for brainpool in DG15) to a named curve."""
-    params = spki["algorithm"]["parameters"].chosen
-    if not isinstance(params, asn1keys.SpecifiedECDomain):
-        raise ActiveAuthError("unsupported EC parameters")
-    p = params["field_id"]["parameters"].native
-    a = int.from_bytes(params["curve"]["a"].native, "big")
-    b = int.from_bytes(params["curve"]["b"].native, "big")
-    n = params["order"].native
-    for c in CURVES.values():
-        if (c.p, c.a, c.b, c.n) == (p, a, b, n) and c.name in _CRYPTO_CURVES:
-            point = spki["public_key"].native
-            return cec.EllipticCurvePublicKey.from_encoded_point(_CRYPTO_CURVES[c.name](), point)
-    raise ActiveAuthError("explicit EC parameters match no supported curve")
-
-
 def load_dg15_public_key(dg15: bytes):
     """DG15: 6F { SubjectPublicKeyInfo } -> cryptography RSA or EC public key.
     Also accepts a bare SubjectPublicKeyInfo."""
@@ -77,19 +56,9 @@ def load_dg15_public_key(dg15: bytes):
         raise ActiveAuthError(f"DG15: {exc}") from None
     spki_der = obj.value if obj.tag == 0x6F else obj.encode()
     try:
-        return serialization.load_der_public_key(spki_der)
-    except (ValueError, TypeError, NotImplementedError):
-        pass
-    try:
-        spki = asn1keys.PublicKeyInfo.load(spki_der)
-        if spki["algorithm"]["algorithm"].native != "ec":
-            raise ActiveAuthError("DG15 key is neither RSA nor EC")
-        return _explicit_ec_key(spki)
-    except ActiveAuthError:
-        raise
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
-        # asn1crypto raises assorted types on garbage
-        raise ActiveAuthError(f"DG15 public key not parseable: {exc}") from None
+        return load_spki(spki_der)
+    except PublicKeyError as exc:
+        raise ActiveAuthError(f"DG15: {exc}") from None
 
 
 def aa_hash_from_dg14(dg14: bytes | None) -> str | None:
@@ -206,7 +175,7 @@ def verify_active_auth(dg15_bytes: bytes, challenge: bytes, signature: bytes,
                 algs = [first] + [a for a in ("sha256", "sha384", "sha512", "sha224", "sha1") if a != first]
             return _verify_ec(pub, bytes(challenge), bytes(signature), algs)
         return False
-    except (ActiveAuthError, TlvError, ValueError, TypeError):
+    except (ActiveAuthError, TlvError, ValueError, TypeError, UnsupportedAlgorithm):
         return False
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from asn1crypto import cms, pem, x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from .pubkey import PublicKeyError, load_spki
 from .sod import ID_LDS_SECURITY_OBJECT, SodError, parse_sod
 
 _HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
@@ -70,7 +71,10 @@ class TrustStore:
 
 
 def _public_key(cert: x509.Certificate):
-    return serialization.load_der_public_key(cert.public_key.dump())
+    try:
+        return load_spki(cert.public_key.dump())
+    except PublicKeyError:
+        return None
 
 
 def verify_signature(public_key, algorithm: cms.SignedDigestAlgorithm, signature: bytes, data: bytes,
