@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import face, lds_files, sod
+from cryptography.hazmat.primitives import serialization
+
+from kiosk_client.emrtd.sod import build_sod
+
+from . import face, lds_files
 from .faults import Fault
 from .pki import TestPKI, open_test_pki
 from .profile import Profile
@@ -82,7 +86,7 @@ def build_files(
     signed = dict(dgs)
     signer = {"unknown_csca": "unknown_ds", "expired_ds": "expired_ds"}.get(fname, "ds")
     cert, key = pki.signer(signer)
-    ef_sod = sod.build_sod(signed, cert, key)
+    ef_sod = build_sod(signed, key, cert.public_bytes(serialization.Encoding.DER), "sha256")
     if fname == "altered_dg":
         dgs[fault.arg] = _alter(fault.arg, profile, dgs[fault.arg])
 

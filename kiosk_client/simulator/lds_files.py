@@ -114,14 +114,14 @@ def dg15(aa_public_key) -> bytes:
 
 
 def break_tlv_length(ef: bytes) -> bytes:
-    """Fault: the outer length claims 64 bytes more than the file holds (truncated value).
-
-    The length field keeps its size so the file size and every offset stay the same.
-    """
+    """Fault: the outer length claims more bytes than the file holds (64 more, or 7F for a
+    short-form length). The length field keeps its size so the file size and offsets stay."""
     tag, length, hdr = decode_header(ef)
     tag_len = len(encode_tag(tag))
     n = hdr - tag_len
     if n == 1:
-        raise ValueError("only files with a long-form length can be broken this way")
+        if length >= 0x7F:
+            raise ValueError("short-form length already at its maximum")
+        return ef[:tag_len] + b"\x7f" + ef[hdr:]
     new_len = bytes((0x80 | (n - 1),)) + (length + 0x40).to_bytes(n - 1, "big")
     return ef[:tag_len] + new_len + ef[hdr:]

@@ -26,6 +26,9 @@ UNKNOWN_DS_CERT = "unknown_ds.pem"
 UNKNOWN_DS_KEY = "unknown_ds.key.pem"
 EXPIRED_DS_CERT = "expired_ds.pem"
 EXPIRED_DS_KEY = "expired_ds.key.pem"
+# A directory holding ONLY the trusted CSCA: hand this one to a verifier's trust store. The
+# top-level directory also holds the unknown CSCA and the signers, which must not be trusted.
+TRUST_DIR = "trust"
 # Active Authentication keys live here too, so every card built from one PKI dir is the
 # same card (stable DG15) and the "cloned" fault has a second key to sign with.
 AA_KEYS = {
@@ -54,6 +57,10 @@ class TestPKI:
     @property
     def csca_cert(self) -> Path:
         return self.dir / CSCA_CERT
+
+    @property
+    def trust_dir(self) -> Path:
+        return self.dir / TRUST_DIR
 
     @property
     def ds_cert(self) -> Path:
@@ -214,6 +221,9 @@ def make_test_pki(directory: Path | str, key_kind: str = "rsa") -> TestPKI:
         (EXPIRED_DS_KEY, exp_key),
     ):
         _write_key(d / name, key)
+
+    (d / TRUST_DIR).mkdir(exist_ok=True)
+    _write_cert(d / TRUST_DIR / CSCA_CERT, csca)
 
     for names in (AA_KEYS, CLONE_AA_KEYS):
         _write_key(d / names["rsa1024"], rsa.generate_private_key(65537, 1024))
