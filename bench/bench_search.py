@@ -73,8 +73,8 @@ def load(engine, n: int, seed: int = 7) -> None:
                 "'', 'vi', :stem, '{}', '{}', :search_text, '||', :uid, now())"), versions)
             conn.execute(text("UPDATE items SET latest_version_id = id WHERE id > :lo AND id <= :hi"),
                          {"lo": start, "hi": start + batch})
-        conn.execute(text("SELECT setval('items_id_seq', :n); SELECT setval('item_versions_id_seq', :n)"),
-                     {"n": n})
+        for sequence in ("items_id_seq", "item_versions_id_seq"):
+            conn.execute(text(f"SELECT setval('{sequence}', :n)"), {"n": n})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
 

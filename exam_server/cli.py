@@ -13,7 +13,8 @@ from exam_server.core.migrate import upgrade
 def _app(args):
     from exam_server.app import create_app
 
-    return create_app()
+    args.app = create_app()
+    return args.app
 
 
 def _actor(username: str):
@@ -101,8 +102,7 @@ def cmd_import_qti(args) -> int:
     with app.app_context():
         actor = _actor(args.user)
         try:
-            data = path.read_bytes() if path.is_file() else None
-            report = transfer.import_qti(data if data is not None else path, path.name, actor, defaults)
+            report = transfer.import_qti(path, path.name, actor, defaults)
         except ApiError as exc:
             report = transfer.TransferReport(errors=[{"file": str(path), "reason": exc.message}])
         session.commit()
@@ -173,7 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    finally:
+        app = getattr(args, "app", None)
+        if app is not None:
+            app.extensions["db_engine"].dispose()
 
 
 if __name__ == "__main__":

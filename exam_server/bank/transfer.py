@@ -7,6 +7,7 @@ rolls back when any row has an error.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -60,9 +61,17 @@ def store_items(items: list[Item], actor: User, report: TransferReport, *, sourc
         report.identifiers.append(item.identifier)
 
 
-def import_qti(data: bytes, filename: str, actor: User, defaults: dict) -> TransferReport:
-    package = qti.read_package(data, filename=filename, defaults=defaults)
-    report = TransferReport(skipped=package.skipped, errors=list(package.errors))
+def import_qti(source: bytes | Path, filename: str, actor: User, defaults: dict) -> TransferReport:
+    """Import from uploaded bytes or a path (file, zip or folder)."""
+    try:
+        package = qti.read_package(source, defaults=defaults)
+    except qti.QtiError as exc:
+        raise ApiError("bad_package", f"{filename}: {exc}", 422, "file") from None
+    errors = list(package.errors)
+    if isinstance(source, bytes) and not source.startswith(b"PK"):
+        # A single uploaded XML file is read under a placeholder name: report the real one.
+        errors = [{**e, "file": filename if e["file"] == "item.xml" else e["file"]} for e in errors]
+    report = TransferReport(skipped=package.skipped, errors=errors)
     for imported in package.items:
         # Each item in its own savepoint: one that fails here is reported and the rest still land.
         try:
