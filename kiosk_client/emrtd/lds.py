@@ -301,3 +301,19 @@ def _validate_dg13(r: dict, warnings: list[str]) -> None:
         v = r[key]
         if v is not None and not _DATE.match(v) and v.lower() not in ("không thời hạn", "khong thoi han"):
             warnings.append(f"{key} is not dd/mm/yyyy: {v!r}")
+
+
+# ------------------------------------------------------------ DG14 / DG15
+
+def parse_dg14(data: bytes):
+    """DG14: 6E { SET OF SecurityInfo } (9303-10 sec. 4.7.14) -> secinfo.SecurityInfos."""
+    from .secinfo import parse_security_infos
+
+    return parse_security_infos(data)
+
+
+def parse_dg15(data: bytes):
+    """DG15: 6F { SubjectPublicKeyInfo } -> cryptography public key (ActiveAuthError if unusable)."""
+    from .active_auth import load_dg15_public_key
+
+    return load_dg15_public_key(data)

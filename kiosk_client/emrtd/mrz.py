@@ -156,3 +156,13 @@ def build_td1(document_number: str, date_of_birth: str, sex: str, date_of_expiry
     l2 += check_digit(composite)
     name = fit(primary.replace(" ", "<") + "<<" + secondary.replace(" ", "<"), 30)
     return f"{l1}\n{l2}\n{name}"
+
+
+def vn_document_number(id_number: str) -> str:
+    """Document number printed in a Vietnamese CCCD's MRZ: the last 9 digits of
+    the 12-digit personal ID number (observed on issued cards, not an ICAO
+    rule; the MRZ itself remains authoritative when it can be scanned)."""
+    digits = id_number.strip()
+    if len(digits) != 12 or not digits.isdigit():
+        raise MrzError("Vietnamese ID number must be 12 digits")
+    return digits[3:]

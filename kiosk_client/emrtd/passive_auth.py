@@ -137,9 +137,10 @@ class _Result:
         return {"ok": ok, "checks": self.checks, "failure": self.failure, **self.info}
 
 
-def verify_passive_auth(sod_bytes: bytes, data_groups: dict[int, bytes], trust_store: TrustStore | str | Path,
-                        at: datetime | None = None) -> dict:
-    """Verify EF.SOD and the data groups read (number -> raw file bytes).
+def verify_passive_auth(sod_bytes: bytes, data_groups: dict[int | str, bytes | None],
+                        trust_store: TrustStore | str | Path, at: datetime | None = None) -> dict:
+    """Verify EF.SOD and the data groups read (number or "DGn" -> raw file bytes;
+    None values, e.g. files the card did not have, are skipped).
 
     Returns {"ok", "checks", "failure", "dg_results", "hash_algorithm",
     "ds_subject", "csca_subject"}.
@@ -224,8 +225,17 @@ def _find_signer_cert(sd: cms.SignedData, si: cms.SignerInfo) -> x509.Certificat
     return None
 
 
-def _verify_hashes(r: _Result, alg: str, expected: dict[int, bytes], data_groups: dict[int, bytes]) -> None:
+def _dg_number(key: int | str) -> int | None:
+    if isinstance(key, int):
+        return key
+    k = str(key).upper()
+    return int(k[2:]) if k.startswith("DG") and k[2:].isdigit() else None
+
+
+def _verify_hashes(r: _Result, alg: str, expected: dict[int, bytes], data_groups: dict) -> None:
     results: dict[int, bool] = {}
+    # Accept {1: bytes} or {"DG1": bytes} (as EmrtdReader.read_files returns); other keys are ignored.
+    data_groups = {n: v for k, v in data_groups.items() if (n := _dg_number(k)) is not None}
     if alg not in _HASHES:
         r.set("dg_hashes", False, f"unsupported hash algorithm {alg}")
         r.info["dg_results"] = results

@@ -236,12 +236,15 @@ class EmrtdReader:
         if self._probe:
             self.probe_atr_info()
         self.card_access = self.read_card_access() if prefer_pace else None
-        info = pace.choose_pace_info(pace.pace_infos(self.card_access)) if self.card_access else None
+        offered = pace.pace_infos(self.card_access) if self.card_access else []
+        info = pace.choose_pace_info(offered)
         if info is not None:
             pwd, ptype = (can, pace.PWD_CAN) if can else (mrz_information, pace.PWD_MRZ)
             try:
                 with self.step("PACE"):
-                    self.sm = pace.perform_pace(self.transmit_plain, info, pwd, ptype)
+                    # Domain parameter id (84) only when the choice is ambiguous (9303-11 sec. 4.4.4.1).
+                    self.sm = pace.perform_pace(self.transmit_plain, info, pwd, ptype,
+                                                include_parameter_id=len(offered) > 1)
                 with self.step("select application"):
                     self.select_applet()
                 self.access_protocol = "PACE"

@@ -189,10 +189,4 @@ class SecureMessaging:
         return ResponseAPDU(do87 + do99 + tlv(0x8E, cc), resp.sw1, resp.sw2)
 
 
-def max_plain_le(extended: bool = False) -> int:
-    """Largest READ BINARY Le keeping the protected response within a short
-    APDU: 0xDF for 3DES and AES alike (9303-11 sec. 9.8.6.3 / 9303-10)."""
-    return 0xFFFF if extended else 0xDF
-
-
-__all__ = ["SMError", "SecureMessaging", "max_plain_le"]
+__all__ = ["SMError", "SecureMessaging"]

@@ -154,3 +154,22 @@ def test_reexport():
     from kiosk_client.emrtd.crypto import SecureMessaging as SM2
 
     assert SM2 is SecureMessaging
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk_client.emrtd.apdu import ApduError
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=120), st.sampled_from(["3DES", "AES"]))
+def test_sm_fuzz_only_sm_errors(raw, cipher):
+    key = bytes(range(16))
+    term = SecureMessaging(key, key, 0, cipher)
+    card = SecureMessaging(key, key, 0, cipher)
+    for fn in (term.unprotect_response, card.unprotect_command):
+        try:
+            fn(raw)
+        except (SMError, ApduError):
+            pass

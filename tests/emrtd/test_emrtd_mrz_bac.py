@@ -126,3 +126,9 @@ def test_perform_bac_against_card_helper():
 
     sm = bac.perform_bac(send, MRZ_INFO)
     assert sm.ks_enc == state["sm"].ks_enc and sm.ssc == state["sm"].ssc
+
+
+def test_vn_document_number():
+    assert mrz.vn_document_number("079090123456") == "090123456"
+    with pytest.raises(mrz.MrzError):
+        mrz.vn_document_number("12345")

@@ -147,3 +147,10 @@ def test_truncated_sod_never_raises(pki):
         mutated = bytearray(blob)
         mutated[i] ^= 0x55
         assert isinstance(verify_passive_auth(bytes(mutated), DGS, _store(pki.csca_der))["ok"], bool)
+
+
+def test_named_data_group_keys(pki):
+    blob = sod.build_sod(DGS, pki.ds_key, pki.ds_der)
+    res = verify_passive_auth(blob, {"DG1": DG1, "DG2": DG2, "DG13": DG13, "DG14": None, "EF.COM": b"x"},
+                              _store(pki.csca_der))
+    assert res["ok"] and res["dg_results"] == {1: True, 2: True, 13: True}
