@@ -321,9 +321,14 @@ def _parse_xlsx(data: bytes, filename: str, defaults: dict[str, Any]) -> SheetRe
     raise _no_header(filename)
 
 
+_BLANK = _Cell(None)
+
+
 def _xlsx_rows(ws: Any) -> Iterator[_Row]:
-    for number, cells in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
-        yield number, [_Cell(c.value, getattr(c, "number_format", None) or "General") for c in cells]
+    # Rows come as wide as their last cell (no max_col: that would pad every row to it).
+    for number, cells in enumerate(ws.iter_rows(min_row=1), start=1):
+        yield number, [_BLANK if c.value is None else _Cell(c.value, c.number_format or "General")
+                       for c in cells[:MAX_COLUMNS]]
 
 
 def _parse_csv(data: bytes, filename: str, defaults: dict[str, Any]) -> SheetReport:
