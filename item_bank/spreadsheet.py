@@ -292,41 +292,46 @@ def _parse_xlsx(data: bytes, filename: str, defaults: dict[str, Any]) -> SheetRe
     if unpacked > MAX_UNPACKED_BYTES:
         raise SpreadsheetError(f"{filename}: the workbook unpacks to more than "
                                f"{MAX_UNPACKED_BYTES // 2**20} MB; split the file", "too_large")
-    with warnings.catch_warnings():
-        # openpyxl warns about features it drops (data validation, conditional formats...):
-        # irrelevant to reading cell values.
-        warnings.simplefilter("ignore")
-        try:
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about features it drops (data validation, conditional formats...):
+            # irrelevant to reading cell values.
+            warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError,
-                AttributeError, SyntaxError) as exc:
-            # openpyxl has no single error type for a broken file; these are what it raises.
-            raise SpreadsheetError(f"{filename}: not a valid .xlsx file ({type(exc).__name__})",
-                                   "not_spreadsheet") from None
-        try:
-            for ws in wb.worksheets:
-                ws.reset_dimensions()   # some writers store a wrong sheet size; read every row
-                rows = _xlsx_rows(ws)
-                head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
-                if _find_header(head) is not None:
-                    return _parse_table(itertools.chain(head, rows), defaults, filename)
-        except SpreadsheetError:
-            raise
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError,
-                AttributeError, SyntaxError) as exc:
-            raise SpreadsheetError(f"{filename}: the .xlsx file is damaged ({type(exc).__name__})",
-                                   "not_spreadsheet") from None
-        finally:
-            wb.close()
+    except _OPENPYXL_ERRORS as exc:
+        raise SpreadsheetError(f"{filename}: not a valid .xlsx file ({type(exc).__name__})",
+                               "not_spreadsheet") from None
+    try:
+        for ws in wb.worksheets:
+            ws.reset_dimensions()   # some writers store a wrong sheet size; read every row
+            rows = _xlsx_rows(ws, filename)
+            head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+            if _find_header(head) is not None:
+                return _parse_table(itertools.chain(head, rows), defaults, filename)
+    finally:
+        wb.close()
     raise _no_header(filename)
 
 
+# openpyxl has no single error type for a broken file; these are what it raises.
+_OPENPYXL_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError,
+                    AttributeError, SyntaxError, EOFError)
 _BLANK = _Cell(None)
 
 
-def _xlsx_rows(ws: Any) -> Iterator[_Row]:
+def _xlsx_rows(ws: Any, filename: str) -> Iterator[_Row]:
     # Rows come as wide as their last cell (no max_col: that would pad every row to it).
-    for number, cells in enumerate(ws.iter_rows(min_row=1), start=1):
+    rows = ws.iter_rows(min_row=1)
+    for number in itertools.count(1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cells = next(rows)
+        except StopIteration:
+            return
+        except _OPENPYXL_ERRORS as exc:
+            raise SpreadsheetError(f"{filename}: the .xlsx file is damaged ({type(exc).__name__})",
+                                   "not_spreadsheet") from None
         yield number, [_BLANK if c.value is None else _Cell(c.value, c.number_format or "General")
                        for c in cells[:MAX_COLUMNS]]
 

@@ -591,3 +591,21 @@ def test_the_example_of_the_format_document():
     assert report.errors == [{"row": 4, "field": "Mức độ", "reason": "unknown level \"Khó\"; use Nhận biết, "
                               "Thông hiểu, Vận dụng or Vận dụng cao"}]
     assert "Row 4, Mức độ: " + report.errors[0]["reason"] in doc
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage sheet"])
+def test_damaged_workbooks_are_refused(damage):
+    good = xlsx(table(EVERY_TYPE))
+    if damage == "truncate":
+        data = good[: len(good) // 2]
+    else:
+        source = zipfile.ZipFile(io.BytesIO(good))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                broken = info.filename == "xl/worksheets/sheet1.xml"
+                target.writestr(info.filename, b"<worksheet><sheetData><row" if broken else source.read(info))
+        data = out.getvalue()
+    with pytest.raises(SpreadsheetError) as err:
+        parse_spreadsheet(data, "hong.xlsx")
+    assert err.value.code == "not_spreadsheet"
