@@ -52,6 +52,7 @@ class EmrtdReader:
         self.stats = ReaderStats()
         self.access_protocol: str | None = None  # "PACE" | "BAC"
         self.pace_error: str | None = None
+        self.chip_authenticated = False
         self.card_access: bytes | None = None
         self.extended_length = bool(extended_length)
         self.max_response = 0  # from EF.ATR/INFO, 0 = unknown
@@ -274,6 +275,29 @@ class EmrtdReader:
             resp = self.send(CommandAPDU(0x00, 0x88, 0x00, 0x00, bytes(challenge), le=le,
                                          extended=self.extended_length))
             return resp.check("INTERNAL AUTHENTICATE").data
+
+    def chip_authenticate(self, dg14: bytes) -> bool:
+        """Chip Authentication with the DG14 key (9303-11 sec. 6.2); True when the
+        card proved possession of the private key by answering under the new keys."""
+        from . import chip_auth
+
+        options = chip_auth.chip_auth_options(dg14)
+        if not options or self.sm is None:
+            return False
+        with self.step("chip authentication"):
+            cmds, new_sm = chip_auth.chip_auth_commands(options[0])
+            try:
+                for cmd in cmds:
+                    self.send(cmd).check("Chip Authentication")
+            except (CardError, ReaderError):
+                return False
+            self.sm = new_sm
+            try:  # implicit authentication: the next response must verify under the new keys
+                self.select_applet()
+            except (CardError, ReaderError):
+                return False
+        self.chip_authenticated = True
+        return True
 
     def read_files(self, names: list[str]) -> dict[str, bytes | None]:
         """Read several files by name ("EF.COM", "DG1", "EF.SOD"...); missing ones are None."""

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from kiosk_client.emrtd import bac, pace
+from kiosk_client.emrtd import bac, chip_auth, pace
 from kiosk_client.emrtd.active_auth import sign_active_auth
 from kiosk_client.emrtd.apdu import CommandAPDU, ResponseAPDU
 from kiosk_client.emrtd.sm import SecureMessaging, SMError
@@ -90,7 +90,8 @@ class FakeCard:
 
     def __init__(self, files: dict[int, bytes], mrz_information: str, *, card_access: bytes | None = None,
                  pace_password: str | None = None, aa_key=None, aa_hash: str = "sha256",
-                 atr_info: bytes | None = None, short_read_sw: int = 0x9000, break_pace: bool = False) -> None:
+                 atr_info: bytes | None = None, short_read_sw: int = 0x9000, break_pace: bool = False,
+                 ca_key=None, ca_oid: str | None = None) -> None:
         self.files = files
         self.mrz = mrz_information
         self.card_access = card_access
@@ -105,6 +106,9 @@ class FakeCard:
         self.rnd_ic: bytes | None = None
         self.pace_chip: pace.PaceChip | None = None
         self.log: list[CommandAPDU] = []  # plain (unwrapped) commands
+        self.ca_key, self.ca_oid = ca_key, ca_oid
+        self._ca_pending = False
+        self._next_sm: SecureMessaging | None = None
 
     def transmit(self, raw: bytes) -> bytes:
         cmd = CommandAPDU.decode(raw)
@@ -121,7 +125,10 @@ class FakeCard:
             resp = self.handle(plain)
             if self.sm is None:  # session closed while handling
                 return resp.encode()
-            return self.sm.protect_response(resp, odd_ins=bool(plain.ins & 1)).encode()
+            out = self.sm.protect_response(resp, odd_ins=bool(plain.ins & 1)).encode()
+            if self._next_sm is not None:  # Chip Authentication: new keys from the next command on
+                self.sm, self._next_sm = self._next_sm, None
+            return out
         self.log.append(cmd)
         return self.handle(cmd).encode()
 
@@ -144,6 +151,18 @@ class FakeCard:
                 return self._sw(0x6300)
             self.sm = self._pending_sm
             return ResponseAPDU(data)
+        if c.ins == 0x22 and c.p1 == 0x41 and self.ca_key is not None and self.sm is not None:
+            obj = decode_single(c.data, strict=False)  # 91 (KAT) or 80 (AT) comes first
+            if c.p2 == 0xA6:  # MSE:Set KAT, 3DES
+                self._next_sm = chip_auth.chip_auth_card_session(self.ca_key, obj.value, self.ca_oid)
+            else:  # MSE:Set AT, then General Authenticate
+                self._ca_pending = True
+            return self._sw(0x9000)
+        if c.ins == 0x86 and self._ca_pending:
+            self._ca_pending = False
+            pk = decode_single(decode_single(c.data).value).value
+            self._next_sm = chip_auth.chip_auth_card_session(self.ca_key, pk, self.ca_oid)
+            return ResponseAPDU(b"\x7c\x00")
         if c.ins == 0x22:
             if self.card_access is None:
                 return self._sw(0x6A80)

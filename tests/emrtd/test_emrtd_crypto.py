@@ -1,8 +1,10 @@
 """Crypto primitives and secure messaging, ICAO 9303-11 Appendix D values."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk_client.emrtd import crypto
-from kiosk_client.emrtd.apdu import CommandAPDU, ResponseAPDU
+from kiosk_client.emrtd.apdu import ApduError, CommandAPDU, ResponseAPDU
 from kiosk_client.emrtd.crypto import CryptoError
 from kiosk_client.emrtd.sm import SecureMessaging, SMError
 
@@ -154,12 +156,6 @@ def test_reexport():
     from kiosk_client.emrtd.crypto import SecureMessaging as SM2
 
     assert SM2 is SecureMessaging
-
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from kiosk_client.emrtd.apdu import ApduError
 
 
 @settings(max_examples=300, deadline=None)

@@ -161,3 +161,39 @@ def test_read_files_helper():
     r.authenticate(MRZ_INFO)
     out = r.read_files(["EF.COM", "DG1", "DG14", "EF.SOD"])
     assert out["DG14"] is None and out["EF.SOD"] == tlv(0x77, b"\x30\x00")
+
+
+@pytest.mark.parametrize("suffix,curve", [(2, ec.BrainpoolP256R1()), (1, ec.SECP256R1()), (4, ec.SECP384R1())])
+def test_chip_authentication(suffix, curve):
+    from kiosk_client.emrtd import chip_auth
+
+    key = ec.generate_private_key(curve)
+    infos = chip_auth.chip_auth_security_infos(key.public_key(), suffix)
+    if suffix == 1:  # 3DES: DG14 may carry only the public key info
+        infos = infos[infos.index(b"\x30", 2):]
+    dg14 = lds_build.build_dg14(tlv(0x31, infos))
+    files = _files()
+    files[0x010E] = dg14
+    card = FakeCard(files, MRZ_INFO, card_access=CARD_ACCESS, ca_key=key,
+                    ca_oid=f"{chip_auth.ID_CA_ECDH}.{suffix}")
+    r = EmrtdReader(card)
+    r.authenticate(MRZ_INFO)
+    old = r.sm
+    opts = chip_auth.chip_auth_options(r.read_file("DG14"))
+    assert opts[0].cipher == ("3DES" if suffix == 1 else "AES")
+    assert r.chip_authenticate(dg14) and r.chip_authenticated
+    assert r.sm is not old and r.sm.ssc == 2  # fresh session (SSC 0) + the verifying SELECT
+    assert card.sm.ks_enc == r.sm.ks_enc != old.ks_enc
+    assert lds.parse_dg1(r.read_file("DG1"))["document_number"] == "079123456"
+
+
+def test_chip_authentication_wrong_key_fails():
+    from kiosk_client.emrtd import chip_auth
+
+    key, other = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    dg14 = lds_build.build_dg14(tlv(0x31, chip_auth.chip_auth_security_infos(other.public_key())))
+    card = FakeCard(_files(), MRZ_INFO, ca_key=key, ca_oid=f"{chip_auth.ID_CA_ECDH}.2")
+    r = EmrtdReader(card)
+    r.authenticate(MRZ_INFO)
+    assert not r.chip_authenticate(dg14) and not r.chip_authenticated
+    assert not r.chip_authenticate(lds_build.build_dg14(b"\x31\x00"))
