@@ -666,10 +666,12 @@ class _RowParser:
             if len(parts) >= 3 and ids:
                 position = int(parts[2]) if parts[2].isdigit() and int(parts[2]) < len(ids) else None
                 ident = ids[position] if position is not None else (parts[2] if parts[2] in ids else None)
-                if part == "statements" and ident in STATEMENT_LETTERS and \
-                        f"statement_{ident}" in self.values:
-                    return self.label(f"statement_{ident}")
-                if ident in OPTION_LETTERS:
+                if part == "statements" and f"statement_{ident}" in STATEMENT_FIELDS:
+                    # The statements come from Mệnh đề a-d, or else from Phương án A-D.
+                    in_statements = any(not _is_blank(self.values[f].value)
+                                        for f in STATEMENT_FIELDS if f in self.values)
+                    return self.label(f"statement_{ident}" if in_statements else f"option_{ident.upper()}")
+                if f"option_{ident}" in OPTION_FIELDS:
                     return self.label(f"option_{ident}")
             if part in ("unit", "shuffle", "expected_words", "max_chars"):
                 return self.label(part)

@@ -609,3 +609,16 @@ def test_damaged_workbooks_are_refused(damage):
     with pytest.raises(SpreadsheetError) as err:
         parse_spreadsheet(data, "hong.xlsx")
     assert err.value.code == "not_spreadsheet"
+
+
+def test_validation_errors_point_at_the_column():
+    bad = r"\(\frac{1}\)"
+    rows = [{**EVERY_TYPE[2], "Mệnh đề c": bad},
+            {**MATH, "Loại câu hỏi": "Đúng sai", "Nội dung": "Xét.", "Phương án A": "1", "Phương án B": "2",
+             "Phương án C": bad, "Phương án D": "4", "Đáp án": "ĐSĐS"},
+            {**EVERY_TYPE[6], "Phương án B": rf"{bad} | y"},
+            {**EVERY_TYPE[0], "Nội dung": bad},
+            {**EVERY_TYPE[0], "Tiêu đề": "x" * 301}]
+    report = parse_spreadsheet(csv_bytes(table(rows)), "x.csv")
+    assert [(e["row"], e["field"]) for e in report.errors] == [
+        (2, "Mệnh đề c"), (3, "Phương án C"), (4, "Phương án B"), (5, "Nội dung"), (6, "Tiêu đề")]
