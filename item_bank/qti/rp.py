@@ -55,8 +55,8 @@ def _if_else(rp: ET.Element, condition: ET.Element, then: float, otherwise: floa
 def tolerance_text(tolerance: float, mode: str) -> str:
     """QTI's relative tolerance is a percentage; ours a fraction of |value| (Decimal: no 0.07*100 noise)."""
     if mode == "relative":
-        return format(Decimal(repr(tolerance) if isinstance(tolerance, float) else str(tolerance))
-                      * 100, "f").rstrip("0").rstrip(".") or "0"
+        text = format(Decimal(repr(tolerance) if isinstance(tolerance, float) else str(tolerance)) * 100, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return number_text(tolerance)
 
 
