@@ -1,0 +1,46 @@
+// Calls to the JSON API with the session cookie and the CSRF token of the page.
+// Every answer comes back as {ok, status, data}: data is the parsed JSON body, or for a non-JSON
+// answer {error, message} built from the status. A network failure gives status 0.
+
+export function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+export async function api(url, { method = "GET", json, form, signal } = {}) {
+  const headers = { Accept: "application/json", "X-CSRFToken": csrfToken() };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form; // FormData: the browser sets the multipart boundary
+  }
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body, signal, credentials: "same-origin" });
+  } catch (error) {
+    if (error && error.name === "AbortError") throw error;
+    return { ok: false, status: 0, data: { error: "network", message: String(error && error.message || error) } };
+  }
+  let data = null;
+  const type = response.headers.get("Content-Type") || "";
+  if (type.includes("application/json")) {
+    try { data = await response.json(); } catch { data = null; }
+  }
+  if (data === null || typeof data !== "object") {
+    data = response.ok ? {} : { error: `http_${response.status}`, message: `${response.status} ${response.statusText}` };
+  }
+  return { ok: response.ok, status: response.status, data };
+}
+
+/** The translated strings the page put in <script id="i18n" type="application/json">. */
+export function pageStrings() {
+  const node = document.getElementById("i18n");
+  if (!node) return {};
+  try { return JSON.parse(node.textContent); } catch { return {}; }
+}
+
+export function fmt(template, values) {
+  return String(template).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+}
