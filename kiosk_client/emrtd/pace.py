@@ -257,7 +257,8 @@ class PaceChip:
             raise PaceError("unsupported PACE parameters")
         self.alg, self.curve = info.algorithm, CURVES[info.parameter_id]
         self.k_pi = password_key(password, self.alg, pwd_type)
-        self.nonce = nonce or secrets.token_bytes(8 if self.alg.cipher == "3DES" else 16)
+        # 128-bit nonce for every cipher (two 3DES blocks), as in the Appendix G examples.
+        self.nonce = nonce or secrets.token_bytes(16)
         self.sk_map = sk_map or _random_scalar(self.curve)
         self.sk_dh = sk_dh or _random_scalar(self.curve)
         self.sm: SecureMessaging | None = None
