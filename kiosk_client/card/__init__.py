@@ -3,8 +3,16 @@
 from .base import CardReader, CardTransport
 from .errors import CardLayerError, CardRemoved, NoCard, ReaderError
 
-__all__ = ["CardReader", "CardTransport", "CardLayerError", "CardRemoved", "NoCard", "ReaderError",
-           "PcscReader", "SimulatedReader"]
+__all__ = [
+    "CardLayerError",
+    "CardReader",
+    "CardRemoved",
+    "CardTransport",
+    "NoCard",
+    "PcscReader",
+    "ReaderError",
+    "SimulatedReader",
+]
 
 
 def __getattr__(name: str):

@@ -8,6 +8,7 @@ A ``CardReader`` finds readers and cards and opens a ``CardTransport`` whose onl
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Self
 
 
 class CardTransport(ABC):
@@ -26,7 +27,7 @@ class CardTransport(ABC):
     def close(self) -> None:
         """Release the card (idempotent)."""
 
-    def __enter__(self) -> "CardTransport":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

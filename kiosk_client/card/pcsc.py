@@ -47,12 +47,26 @@ class PcscTransport(CardTransport):
         try:
             data, sw1, sw2 = self._conn.transmit(list(bytes(apdu)))
         except CardConnectionException as exc:
-            if _is_gone(getattr(exc, "hresult", -1)):
+            if _is_gone(getattr(exc, "hresult", -1)) or self._card_gone():
                 raise CardRemoved(str(exc)) from exc
             raise ReaderError(str(exc)) from exc
         except SmartcardException as exc:
             raise ReaderError(str(exc)) from exc
         return bytes(data) + bytes((sw1, sw2))
+
+    def _card_gone(self, timeout: float = 1.5) -> bool:
+        """After a failed transmit: did the card leave? Some drivers (vpcd) answer a card that
+        vanished mid-APDU with "success" and no data; pcscd notices the removal only at its
+        next poll, so ask the handle's status for a little while."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._conn.getATR()
+            except SmartcardException as exc:
+                return _is_gone(getattr(exc, "hresult", -1))
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
     def close(self) -> None:
         conn, self._conn = self._conn, None

@@ -11,7 +11,7 @@ READER_NAME = "Simulated CCCD Reader 00 00"
 
 
 class SimulatedTransport(CardTransport):
-    def __init__(self, reader: "SimulatedReader", card) -> None:
+    def __init__(self, reader: SimulatedReader, card) -> None:
         self._reader, self._card = reader, card
         self.atr = card.atr
 

@@ -102,7 +102,7 @@ class VirtualCard:
         self.power_on()
 
     @classmethod
-    def from_paths(cls, profile_path: Path | str, pki_dir: Path | str, **options) -> "VirtualCard":
+    def from_paths(cls, profile_path: Path | str, pki_dir: Path | str, **options) -> VirtualCard:
         return cls(load_profile(profile_path), pki_dir, **options)
 
     # ------------------------------------------------------------ physical events

@@ -12,7 +12,7 @@ import unicodedata
 
 from kiosk_client.emrtd.mrz import build_td1, check_digit, mrz_info
 
-__all__ = ["check_digit", "transliterate", "document_number", "td1", "bac_key_seed_input"]
+__all__ = ["bac_key_seed_input", "check_digit", "document_number", "td1", "transliterate"]
 
 
 def transliterate(text: str) -> str:

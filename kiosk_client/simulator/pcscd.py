@@ -72,10 +72,9 @@ class PcscdService:
                 raise PcscUnavailable("pcscd is not running and only root can start it here")
             if PCSCD_SOCKET.exists():
                 PCSCD_SOCKET.unlink()  # left by a pcscd that died: it would refuse to start
-            log = open(self.log_path, "ab")
-            self.proc = subprocess.Popen([binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
-            log.close()
+            with open(self.log_path, "ab") as log:
+                self.proc = subprocess.Popen([binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = _virtual_readers()
@@ -106,7 +105,7 @@ class PortLock:
         self._fh = None
 
     def acquire(self, timeout: float) -> bool:
-        self._fh = open(self.path, "a")
+        self._fh = open(self.path, "a")  # noqa: SIM115 - held open as long as the lock is
         deadline = time.monotonic() + timeout
         while True:
             try:

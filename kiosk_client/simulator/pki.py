@@ -187,7 +187,7 @@ def make_test_pki(directory: Path | str, key_kind: str = "rsa") -> TestPKI:
     """
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
-    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     start = now - _dt.timedelta(days=30)
 
     csca_key = _new_key(key_kind)

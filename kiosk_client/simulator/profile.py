@@ -51,7 +51,7 @@ class Profile:
         """BAC / PACE-MRZ password input (document number, DOB, DOE with check digits)."""
         return mrz.bac_key_seed_input(self.id_number, self.date_of_birth, self.date_of_expiry)
 
-    def with_changes(self, **changes) -> "Profile":
+    def with_changes(self, **changes) -> Profile:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data.update(changes)
         return Profile(**data)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 
 from kiosk_client.card.errors import CardRemoved
 
@@ -83,7 +82,7 @@ class VpcdBridge:
         self.connections = 0
 
     # ------------------------------------------------------------ lifecycle
-    def start(self) -> "VpcdBridge":
+    def start(self) -> VpcdBridge:
         self._thread = threading.Thread(target=self.serve_forever, name="vpcd-card", daemon=True)
         self._thread.start()
         return self

@@ -131,8 +131,8 @@ def check_sod(ef_sod: bytes, dgs: dict[int, bytes], csca_cert_path) -> list[str]
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-    from kiosk_client.emrtd.tlv import decode_single
     from kiosk_client.emrtd.sod import LDSSecurityObject
+    from kiosk_client.emrtd.tlv import decode_single
 
     def verify(pub, sig, data):
         if isinstance(pub, rsa.RSAPublicKey):
@@ -163,7 +163,7 @@ def check_sod(ef_sod: bytes, dgs: dict[int, bytes], csca_cert_path) -> list[str]
         verify(csca.public_key(), ds.signature, ds.tbs_certificate_bytes)
     except Exception:  # noqa: BLE001
         problems.append("DS certificate not issued by the trusted CSCA")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if not ds.not_valid_before_utc <= now <= ds.not_valid_after_utc:
         problems.append("DS certificate expired")
     return problems

@@ -8,15 +8,16 @@ import os
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
+from simterm import SELECT_APP, Terminal, read, select_ef
 
 from kiosk_client.emrtd import bac, crypto, pace
 from kiosk_client.emrtd.active_auth import verify_active_auth
 from kiosk_client.emrtd.apdu import CommandAPDU, ResponseAPDU
 from kiosk_client.emrtd.sm import SecureMessaging
 from kiosk_client.emrtd.tlv import decode_single
-from kiosk_client.simulator.card import ATR, AID_EMRTD
+from kiosk_client.simulator.card import AID_EMRTD, ATR
 from kiosk_client.simulator.inprocess import InProcessTransport
-from simterm import SELECT_APP, Terminal, read, select_ef
+
 
 @pytest.fixture
 def card(make_card):

@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+from simterm import SELECT_APP, Terminal, read, select_ef
 
 from kiosk_client.card.errors import CardRemoved
 from kiosk_client.emrtd import lds, pace
@@ -15,7 +16,6 @@ from kiosk_client.emrtd.passive_auth import verify_passive_auth
 from kiosk_client.emrtd.reader import EmrtdReader
 from kiosk_client.simulator.faults import Fault, parse_fault
 from kiosk_client.simulator.inprocess import InProcessTransport
-from simterm import SELECT_APP, Terminal, read, select_ef
 
 
 def passive_auth(card, pki) -> dict:
@@ -55,7 +55,7 @@ def test_wrong_key_fails_bac_and_pace(make_card, profile):
     with pytest.raises(CardError) as exc:
         term.bac(profile.mrz_info)
     assert exc.value.sw == 0x6300
-    with pytest.raises(Exception):
+    with pytest.raises(CardError):
         EmrtdReader(InProcessTransport(card)).authenticate(mrz_information=profile.mrz_info)
     # The data itself is the holder's: only the keys are wrong.
     assert lds.parse_dg1(card.files.dgs[1])["document_number"] == profile.document_number
