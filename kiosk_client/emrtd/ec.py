@@ -71,21 +71,58 @@ class Curve:
     def double(self, pt: Point) -> Point:
         return self.add(pt, pt)
 
+    # Jacobian coordinates (X, Y, Z) ~ (X/Z^2, Y/Z^3): no modular inversion per step.
+    def _jdouble(self, P: tuple[int, int, int]) -> tuple[int, int, int]:
+        X, Y, Z = P
+        p = self.p
+        if Y == 0 or Z == 0:
+            return (1, 1, 0)
+        YY = Y * Y % p
+        S = 4 * X * YY % p
+        ZZ = Z * Z % p
+        M = (3 * X * X + self.a * ZZ * ZZ) % p
+        X3 = (M * M - 2 * S) % p
+        return (X3, (M * (S - X3) - 8 * YY * YY) % p, 2 * Y * Z % p)
+
+    def _jadd(self, P: tuple[int, int, int], Q: tuple[int, int, int]) -> tuple[int, int, int]:
+        if P[2] == 0:
+            return Q
+        if Q[2] == 0:
+            return P
+        p = self.p
+        X1, Y1, Z1 = P
+        X2, Y2, Z2 = Q
+        Z1Z1, Z2Z2 = Z1 * Z1 % p, Z2 * Z2 % p
+        U1, U2 = X1 * Z2Z2 % p, X2 * Z1Z1 % p
+        S1, S2 = Y1 * Z2 * Z2Z2 % p, Y2 * Z1 * Z1Z1 % p
+        H, R = (U2 - U1) % p, (S2 - S1) % p
+        if H == 0:
+            return self._jdouble(P) if R == 0 else (1, 1, 0)
+        HH = H * H % p
+        HHH = H * HH % p
+        V = U1 * HH % p
+        X3 = (R * R - HHH - 2 * V) % p
+        return (X3, (R * (V - X3) - S1 * HHH) % p, Z1 * Z2 * H % p)
+
     def mul(self, k: int, pt: Point) -> Point:
-        """k * pt by a Montgomery ladder."""
+        """k * pt by a Montgomery ladder in Jacobian coordinates."""
         if pt is None or k == 0:
             return None
         if k < 0:
             return self.mul(-k, self.neg(pt))
-        r0: Point = None
-        r1: Point = pt
+        r0, r1 = (1, 1, 0), (pt[0], pt[1], 1)
         # Fixed iteration count (order size) so the ladder length does not leak k's length.
         for i in range(max(k.bit_length(), self.n.bit_length()) - 1, -1, -1):
             if (k >> i) & 1:
-                r0, r1 = self.add(r0, r1), self.double(r1)
+                r0, r1 = self._jadd(r0, r1), self._jdouble(r1)
             else:
-                r0, r1 = self.double(r0), self.add(r0, r1)
-        return r0
+                r0, r1 = self._jdouble(r0), self._jadd(r0, r1)
+        X, Y, Z = r0
+        if Z == 0:
+            return None
+        zi = pow(Z, -1, self.p)
+        zi2 = zi * zi % self.p
+        return (X * zi2 % self.p, Y * zi2 * zi % self.p)
 
     def encode(self, pt: Point) -> bytes:
         """Uncompressed encoding 04 || X || Y (BSI TR-03111 sec. 3.2.1)."""
