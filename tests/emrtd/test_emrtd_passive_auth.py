@@ -154,3 +154,9 @@ def test_named_data_group_keys(pki):
     res = verify_passive_auth(blob, {"DG1": DG1, "DG2": DG2, "DG13": DG13, "DG14": None, "EF.COM": b"x"},
                               _store(pki.csca_der))
     assert res["ok"] and res["dg_results"] == {1: True, 2: True, 13: True}
+
+
+def test_naive_verification_time_is_utc(pki):
+    blob = sod.build_sod(DGS, pki.ds_key, pki.ds_der)
+    naive_now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert verify_passive_auth(blob, DGS, _store(pki.csca_der), at=naive_now)["ok"]
