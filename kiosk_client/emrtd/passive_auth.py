@@ -147,6 +147,8 @@ def verify_passive_auth(sod_bytes: bytes, data_groups: dict[int | str, bytes | N
     """
     r = _Result()
     at = at or datetime.now(UTC)
+    if at.tzinfo is None:  # naive times are taken as UTC (certificate times are UTC)
+        at = at.replace(tzinfo=UTC)
     try:
         store = trust_store if isinstance(trust_store, TrustStore) else TrustStore.from_directory(trust_store)
     except OSError as exc:
