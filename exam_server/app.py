@@ -40,11 +40,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from exam_server.bank.api import bp as bank_api_bp
     from exam_server.bank.media_routes import bp as media_bp
     from exam_server.bank.pages import bp as bank_pages_bp
+    from exam_server.exams.api import bp as exams_api_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(bank_api_bp)
     app.register_blueprint(bank_pages_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(exams_api_bp)
 
     @app.route("/")
     @auth.public

@@ -24,3 +24,4 @@ def all_models() -> None:
     """Import every feature's models so that Base.metadata knows all tables."""
     import exam_server.accounts.models  # noqa: F401
     import exam_server.bank.models  # noqa: F401
+    import exam_server.exams.models  # noqa: F401
