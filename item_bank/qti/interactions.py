@@ -190,8 +190,8 @@ def read_order(ctx: Ctx) -> Read:
 
 def _hint(ctx: Ctx, low: int, high: int) -> int | None:
     """expected-length is a display hint in QTI; out of our range it is dropped, not an error."""
-    text = ctx.interaction.get("expected-length", "")
-    return int(text) if text.strip().isdigit() and low <= int(text) <= high else None
+    text = ctx.interaction.get("expected-length", "").strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) and low <= int(text) <= high else None
 
 
 def _unit(ctx: Ctx) -> str:
@@ -273,7 +273,7 @@ def _rubric(ctx: Ctx) -> list[dict[str, Any]]:
 def read_extended_text(ctx: Ctx) -> Read:
     body: dict[str, Any] = {}
     words = ctx.setting("expected-words")
-    if words and words.isdigit():
+    if words and re.fullmatch(r"[0-9]{1,9}", words):
         body["expected_words"] = int(words)
     elif (length := _hint(ctx, 1, 100_000 * CHARS_PER_WORD)) is not None:
         body["expected_words"] = max(1, round(length / CHARS_PER_WORD))

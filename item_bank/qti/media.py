@@ -57,7 +57,10 @@ def _load(src: str, base_dir: str, read_file: ReadFile | None) -> tuple[bytes, s
             raise QtiError("embedded image is not valid base64") from None
         _check(data, ext, "embedded image")
         return data, ext
-    parts = urlsplit(src)
+    try:
+        parts = urlsplit(src)
+    except ValueError:
+        raise QtiError(f"image source {src!r} is not a valid URL") from None
     if parts.scheme or parts.netloc or src.startswith("/"):
         raise QtiError(f"image {src!r} is not inside the package")
     path = posixpath.normpath(posixpath.join(base_dir, unquote(parts.path)))

@@ -18,6 +18,7 @@ from typing import Any
 
 from item_bank.model import LANGUAGES, SUBJECTS, CognitiveLevel, Item, ItemMetadata
 from item_bank.qti import ns
+from item_bank.qti.htmlxml import xml_safe
 from item_bank.qti.safexml import QtiError
 from item_bank.text import fold
 
@@ -54,9 +55,9 @@ class FoundMetadata:
 # --- writing --------------------------------------------------------------------------------------
 
 def _sub(parent: ET.Element, namespace: str, name: str, text: str | None = None, **attrib: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{namespace}}}{name}", attrib)
+    element = ET.SubElement(parent, f"{{{namespace}}}{name}", {k: xml_safe(v) for k, v in attrib.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_safe(text)
     return element
 
 

@@ -14,6 +14,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +103,7 @@ class _Zip:
             # make this read more than the limits above allowed.
             with self.zip.open(info) as member:
                 return member.read()
-        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, zlib.error, ValueError) as exc:
             raise QtiError(f"member {name!r} cannot be read: {exc}") from None
 
 
@@ -152,6 +153,9 @@ def _import(source: Any, path: str, found: FoundMetadata | None, defaults: Mappi
         report.items.append(imported)
     except QtiError as exc:
         report.errors.append({"file": path, "reason": exc.reason})
+    except (ValueError, TypeError, KeyError, IndexError, ArithmeticError, RecursionError) as exc:
+        # A file we did not foresee must not stop the others: report it like any bad item.
+        report.errors.append({"file": path, "reason": f"cannot be read ({type(exc).__name__}: {exc})"})
 
 
 def _read_manifest(source: Any, manifest_path: str, defaults: Mapping[str, Any] | None,

@@ -8,6 +8,7 @@ importer shows next to the file name.
 from __future__ import annotations
 
 import copy
+import json
 import posixpath
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -146,4 +147,7 @@ def read_item(data: bytes | str, *, file: str = "item.xml", read_file: ReadFile 
     title = (root.get("title") or found.fields.get("_title") or "").strip() or identifier
     item = Item(identifier=found.identifier or identifier, title=title, metadata=metadata,
                 content=ItemContent(type=item_type, stem=stem, body=item_body, key=key))
-    return ImportedItem(item=_validate(item), media=media, file=file)
+    item = _validate(item)
+    # Sanitising may have dropped an image (e.g. inside a forbidden element): keep only those shown.
+    shown = json.dumps([item.content.stem, item.content.body], ensure_ascii=False)
+    return ImportedItem(item=item, media={k: v for k, v in media.items() if k in shown}, file=file)

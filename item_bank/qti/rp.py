@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import posixpath
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from decimal import Decimal
@@ -143,10 +144,15 @@ def analyse(rp: ET.Element | None, correct_value: float | None = None) -> RpInfo
             if element.get("tolerance-mode") == "relative":
                 info.tolerance_mode = "relative"
                 value = value / 100
+            if value > 10**15:
+                raise QtiError(f"tolerance {element.get('tolerance')!r} is out of range")
             info.tolerance = int(value) if value == value.to_integral_value() else float(value)
             break
         if element.tag == "qti-equal-rounded" and correct_value is not None:
-            figures = int(element.get("figures", "0") or 0)
+            figures_text = (element.get("figures") or "0").strip()
+            if not re.fullmatch(r"[0-9]{1,2}", figures_text):
+                raise QtiError(f"bad figures {figures_text!r} in equalRounded")
+            figures = int(figures_text)
             if element.get("rounding-mode", "significantFigures") == "decimalPlaces":
                 info.tolerance = 0.5 * 10 ** -figures
             elif correct_value != 0 and figures > 0:

@@ -32,7 +32,7 @@ def tao_files(prefix: str = "") -> dict[str, bytes]:
 def test_tao_qti21_package_imports_what_it_can_and_says_why_not():
     report = read_package(zip_bytes(tao_files()), DEFAULTS)
     assert [i.item.identifier for i in report.items] == ["i-choice", "i-numeric", "i-assoc", "i-essay"]
-    assert [i.file for i in report.items][0] == "items/i-choice/qti.xml"
+    assert next(i.file for i in report.items) == "items/i-choice/qti.xml"
     assert report.errors == [
         {"file": "items/i-upload/qti.xml", "reason": "unsupported interaction: uploadInteraction"},
         {"file": "items/i-missing/qti.xml", "reason": "file listed in the manifest is missing from the package"},

@@ -1,12 +1,16 @@
 """Reading QTI 3.0 and 2.1 items written by other tools (hand-written samples in qti_samples/)."""
 import base64
 import hashlib
+import html
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from item_bank.model import CognitiveLevel
-from item_bank.qti import QtiError, read_item
+from item_bank.qti import QtiError, read_item, read_package
 from item_bank.qti.meta import FoundMetadata
 
 SAMPLES = Path(__file__).parent / "qti_samples"
@@ -307,3 +311,25 @@ def test_qti21_case_sensitive_string_is_exact_and_mapping_only_answers_count():
     item = read_item(xml, defaults=DEFAULTS).item
     assert item.content.key == {"accepted": ["NaCl"], "match": "exact"}
     assert item.content.stem == "<p>Công thức muối ăn?</p>"
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+ALL_SAMPLES = sorted(SAMPLES.rglob("*.xml"))
+ATTRIBUTE = re.compile(r'(?<=[\w-]=")[^"]*(?=")')
+TEXT = re.compile(r"(?<=>)[^<]+(?=<)")
+
+
+@settings(deadline=None, max_examples=150, database=None)
+@given(st.sampled_from(ALL_SAMPLES), st.sampled_from([ATTRIBUTE, TEXT]), st.integers(0, 10_000),
+       st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
+           ["", "0", "-1", "1e999", "NaN", "²", "99999999999999999999", "T", "F", "a T", "true", "../x.png"]))
+def test_mutated_documents_give_an_item_or_a_reason_never_a_crash(path, where, pick, value):
+    data = path.read_text(encoding="utf-8")
+    spots = list(where.finditer(data))
+    spot = spots[pick % len(spots)]
+    mutated = data[:spot.start()] + html.escape(value) + data[spot.end():]
+    report = read_package(mutated.encode(), DEFAULTS)
+    assert len(report.items) + len(report.errors) == 1 or report.skipped
+    for error in report.errors:
+        assert error["reason"] and not error["reason"].startswith("cannot be read (")

@@ -26,9 +26,10 @@ IMAGE_NAMES = sorted(IMAGES)
 
 
 def meta(**changes):
-    values = dict(subject="math", grade=12, topic="Hàm số & đồ thị", learning_outcome="Tìm cực trị <của> hàm số",
-                  cognitive_level=CognitiveLevel.VAN_DUNG, difficulty=0.35, tags=["cực trị", "a<b & c>d"],
-                  author="Nguyễn Thị Ánh, THPT Chu Văn An", source="Đề minh hoạ 2025; câu 3", language="vi")
+    values = {"subject": "math", "grade": 12, "topic": "Hàm số & đồ thị",
+              "learning_outcome": "Tìm cực trị <của> hàm số", "cognitive_level": CognitiveLevel.VAN_DUNG,
+              "difficulty": 0.35, "tags": ["cực trị", "a<b & c>d"], "author": "Nguyễn Thị Ánh, THPT Chu Văn An",
+              "source": "Đề minh hoạ 2025; câu 3", "language": "vi"}
     values.update(changes)
     return ItemMetadata(**values)
 

@@ -155,7 +155,7 @@ def test_manifest_has_the_shape_of_ims_cp_for_qti3():
     for resource in resources:
         assert resource.get("type") == "imsqti_item_xmlv3p0"
         assert re.fullmatch(r"items/[A-Za-z_][\w.-]*\.xml", resource.get("href"))
-        assert [c.tag for c in resource][0] == CP + "metadata"
+        assert next(c.tag for c in resource) == CP + "metadata"
         files = [f.get("href") for f in resource.findall(CP + "file")]
         assert files[0] == resource.get("href")
         listed.update(files)
@@ -189,7 +189,7 @@ def test_extension_and_lom_carry_the_metadata():
 def test_lom_alone_still_gives_the_main_metadata():
     package = zipfile.ZipFile(io.BytesIO(write_package([BY_ID["sc-1"]], IMAGES.__getitem__)))
     manifest = package.read("imsmanifest.xml").decode()
-    without_ext = re.sub(r"<ib:item-bank.*?</ib:item-bank>", "", manifest, flags=re.S)
+    without_ext = re.sub(r"<ib:item-bank.*?</ib:item-bank>", "", manifest, flags=re.DOTALL)
     files = {n: package.read(n) for n in package.namelist()} | {"imsmanifest.xml": without_ext.encode()}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as out:
