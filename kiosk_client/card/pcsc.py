@@ -10,6 +10,7 @@ from .errors import CardRemoved, NoCard, ReaderError
 try:  # pyscard is in the 'kiosk' extra; import errors surface as ReaderError on use.
     from smartcard import scard
     from smartcard.Exceptions import CardConnectionException, NoCardException, SmartcardException
+    from smartcard.pcsc.PCSCExceptions import BaseSCardException
     from smartcard.System import readers as _pyscard_readers
 except ImportError as _exc:  # pragma: no cover - depends on the installation
     scard = None
@@ -30,6 +31,15 @@ def _is_gone(hresult: int) -> bool:
     # hresults come signed or unsigned depending on the platform: compare as 32-bit values.
     gone = {getattr(scard, name) & 0xFFFFFFFF for name in _GONE if hasattr(scard, name)}
     return (hresult & 0xFFFFFFFF) in gone
+
+
+def _release(conn) -> None:
+    # Release the connection's PC/SC context now: pyscard would do it in __del__, possibly
+    # after pcscd is gone, and raise there.
+    try:
+        conn.release()
+    except (SmartcardException, AttributeError):
+        pass
 
 
 class PcscTransport(CardTransport):
@@ -76,10 +86,7 @@ class PcscTransport(CardTransport):
             conn.disconnect()
         except SmartcardException:
             pass  # the card may already be gone; nothing to release then
-        try:
-            conn.release()
-        except (SmartcardException, AttributeError):
-            pass
+        _release(conn)
 
 
 class PcscReader(CardReader):
@@ -93,7 +100,9 @@ class PcscReader(CardReader):
         _require_pyscard()
         try:
             found = _pyscard_readers()
-        except SmartcardException as exc:
+        except (SmartcardException, BaseSCardException) as exc:
+            # BaseSCardException (e.g. EstablishContextException: pcscd not running or still
+            # starting) is not a SmartcardException in pyscard.
             raise ReaderError(f"PC/SC service unavailable: {exc}") from exc
         if self.reader_filter:
             found = [r for r in found if self.reader_filter in str(r)]
@@ -136,13 +145,15 @@ class PcscReader(CardReader):
             raise ReaderError(f"no PC/SC reader{' matching ' + repr(reader) if reader else ''}")
         last: Exception | None = None
         for r in candidates:
-            conn = r.createConnection()
+            conn = r.createConnection()  # holds its own PC/SC context: release it on failure
             try:
                 conn.connect()
             except NoCardException as exc:
+                _release(conn)
                 last = exc
                 continue
             except CardConnectionException as exc:
+                _release(conn)
                 if _is_gone(getattr(exc, "hresult", -1)):
                     last = exc
                     continue

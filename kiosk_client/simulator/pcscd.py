@@ -30,12 +30,21 @@ def reader_name_for_port(port: int) -> str:
     return f"Virtual PCD 00 {port - BASE_PORT:02d}"
 
 
-def pcscd_pids() -> list[int]:
+def pcscd_serving() -> bool:
+    """True when a PC/SC context can be established, i.e. a live pcscd answers on its socket.
+
+    Asking the service beats ``pgrep pcscd``: a killed pcscd can linger as a zombie, and a
+    dead one leaves its socket file behind.
+    """
     try:
-        out = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, text=True, check=False).stdout
-    except FileNotFoundError:
-        return []
-    return [int(x) for x in out.split()]
+        from smartcard import scard
+    except ImportError:
+        return False
+    hresult, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return False
+    scard.SCardReleaseContext(ctx)
+    return True
 
 
 def vpcd_installed() -> bool:
@@ -54,27 +63,50 @@ def _virtual_readers() -> list[str]:
 
 
 class PcscdService:
-    """Ensures pcscd runs with the vpcd reader; stops it on ``close`` only if it started it."""
+    """Ensures pcscd runs with the vpcd reader.
+
+    Several test sessions may share one machine (and one pcscd): starting is serialised by a
+    file lock, and every user holds a shared lock while it needs pcscd. ``close`` stops pcscd
+    only if this service started it and no other user holds the shared lock.
+    """
 
     def __init__(self, log_path: Path | None = None) -> None:
         self.proc: subprocess.Popen | None = None
-        self.log_path = log_path or Path(tempfile.gettempdir()) / "kiosk-pcscd.log"
+        tmp = Path(tempfile.gettempdir())
+        self.log_path = log_path or tmp / "kiosk-pcscd.log"
+        self._start_lock = tmp / "kiosk-pcscd-start.lock"
+        self._users_lock = tmp / "kiosk-pcscd-users.lock"
+        self._users = None
 
     def ensure(self, timeout: float = 15.0) -> list[str]:
         """Return the names of the vpcd readers; raise PcscUnavailable with the reason."""
-        binary = shutil.which("pcscd") or ("/usr/sbin/pcscd" if Path("/usr/sbin/pcscd").exists() else None)
         if not vpcd_installed():
             raise PcscUnavailable(f"vsmartcard-vpcd is not installed ({VPCD_CONF} or driver missing)")
-        if not pcscd_pids():
-            if binary is None:
-                raise PcscUnavailable("pcscd is not installed")
-            if os.geteuid() != 0:
-                raise PcscUnavailable("pcscd is not running and only root can start it here")
-            if PCSCD_SOCKET.exists():
-                PCSCD_SOCKET.unlink()  # left by a pcscd that died: it would refuse to start
-            with open(self.log_path, "ab") as log:
-                self.proc = subprocess.Popen([binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL)
+        self._users = open(self._users_lock, "a")  # noqa: SIM115 - held until close()
+        fcntl.flock(self._users, fcntl.LOCK_SH)
+        try:
+            with open(self._start_lock, "a") as start_lock:
+                fcntl.flock(start_lock, fcntl.LOCK_EX)  # released when the file closes
+                if not pcscd_serving():
+                    self._start()
+                return self._wait_for_readers(timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> None:
+        binary = shutil.which("pcscd") or ("/usr/sbin/pcscd" if Path("/usr/sbin/pcscd").exists() else None)
+        if binary is None:
+            raise PcscUnavailable("pcscd is not installed")
+        if os.geteuid() != 0:
+            raise PcscUnavailable("pcscd is not running and only root can start it here")
+        if PCSCD_SOCKET.exists():
+            PCSCD_SOCKET.unlink()  # left by a pcscd that died: it would refuse to start
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
+
+    def _wait_for_readers(self, timeout: float) -> list[str]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = _virtual_readers()
@@ -88,13 +120,27 @@ class PcscdService:
 
     def close(self) -> None:
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        users, self._users = self._users, None
+        alone = False
+        if users is not None:
+            try:  # converting our shared lock to exclusive succeeds only if nobody else holds it
+                fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                alone = True
+            except BlockingIOError:
+                alone = False
+        if proc is not None:
+            if proc.poll() is None and alone:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+            elif proc.poll() is None:
+                # Another session still uses it: leave it running; detach so no ResourceWarning.
+                proc.returncode = 0
+        if users is not None:
+            users.close()
 
 
 class PortLock:
