@@ -71,7 +71,13 @@ def _has_words_around(parent: ET.Element, child: ET.Element) -> bool:
 
 def _prune(parent: ET.Element) -> None:
     for child in list(parent):
-        if _is_interaction(child) or child.tag in NOT_STEM:
+        if child.tag == "qti-rubric-block" and "candidate" in child.get("view", "").split():
+            # Instructions for the student are part of what they read: keep them, unwrapped.
+            child.tag, child.attrib = "div", {}
+            for content in child.iter("qti-content-body"):
+                content.tag = "div"
+            _prune(child)
+        elif _is_interaction(child) or child.tag in NOT_STEM:
             blank = BLANK if child.tag in INLINE and _has_words_around(parent, child) else ""
             _remove(parent, child, blank)
         elif child.tag.startswith("qti-"):
@@ -94,15 +100,16 @@ def extract_stem(body: ET.Element, interaction: ET.Element) -> str:
     stem_div = _stem_div(body)
     if stem_div is not None:
         return inner_html(stem_div)   # our own export: the stem exactly as stored
-    prompt = ns.child(interaction, "qti-prompt")
-    prompt_html = trim_layout(inner_html(prompt)).strip() if prompt is not None else ""
     rest = copy.deepcopy(body)
     _prune(rest)
     stem = inner_html(rest).strip()
-    if prompt_html:
-        blocks = prompt is not None and any(c.tag in ("p", "div", "ul", "ol", "table") for c in prompt)
-        stem += prompt_html if blocks or not stem else f"<p>{prompt_html}</p>"
-    return stem
+    prompt = ns.child(interaction, "qti-prompt")
+    if prompt is None:
+        return stem
+    prompt_html = trim_layout(inner_html(prompt)).strip()
+    # A prompt of bare inline text after block content becomes a paragraph of its own.
+    has_blocks = any(c.tag in ("p", "div", "ul", "ol", "table") for c in prompt)
+    return stem + (prompt_html if has_blocks or not stem else f"<p>{prompt_html}</p>")
 
 
 def _validate(item: Item) -> Item:
@@ -130,6 +137,9 @@ def read_item(data: bytes | str, *, file: str = "item.xml", read_file: ReadFile 
     if body is None:
         raise QtiError("the item has no item body")
     interaction = _find_interaction(body, version)
+    if any(isinstance(e.tag, str) and ns.split(e.tag)[0] == ns.MATHML for e in body.iter()):
+        # Sanitising would keep only MathML's bare text ("x2" for x squared): wrong maths, silently.
+        raise QtiError("MathML formulas are not supported; write them in LaTeX between \\( and \\)")
     media = import_images(body, posixpath.dirname(file), read_file)
     response_id = interaction.get("response-identifier")
     declarations = {d.get("identifier"): d for d in ns.children(root, "qti-response-declaration")}

@@ -66,3 +66,5 @@ def parse(data: bytes | str, limits: XmlLimits = DEFAULT_LIMITS) -> ET.Element:
         raise QtiError(f"malformed XML at line {line}, column {column}: {message}") from None
     except DefusedXmlException as exc:
         raise QtiError(f"unsafe XML refused: {type(exc).__name__} ({exc})") from None
+    except (LookupError, ValueError) as exc:   # e.g. an encoding="..." Python does not know
+        raise QtiError(f"unreadable XML: {exc}") from None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,13 +27,14 @@ from item_bank.qti.meta import number_text
 from item_bank.qti.rp import q
 from item_bank.qti.safexml import QtiError
 from item_bank.qti.xmlout import serialize
+from item_bank.types.true_false_cluster import FRACTION_BY_RIGHT
 
 NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 MEDIA_SRC = re.compile(r"^/media/([0-9a-f]{64}\.[a-z0-9]{1,5})$")
 MEDIA_DIR = "media"            # relative to the item file: items/media/<sha>.<ext> in a package
 TRUE, FALSE = "T", "F"         # target identifiers of a true/false cluster's match interaction
 CHARS_PER_WORD = 6             # expected-length (characters) <-> our expected_words (a hint)
-TF_FRACTIONS = (0.0, 0.1, 0.25, 0.5, 1.0)   # as item_bank.types.true_false_cluster
+
 
 @dataclass
 class WrittenItem:
@@ -48,7 +49,7 @@ class WrittenItem:
 class _Ids:
     """Bank choice ids are [A-Za-z0-9_-]; QTI identifiers must not start with a digit or "-"."""
 
-    def __init__(self, reserved: set[str] = frozenset()):  # type: ignore[assignment]
+    def __init__(self, reserved: Iterable[str] = ()):
         self.used = set(reserved)
         self.to_qti: dict[str, str] = {}
         self.renamed: dict[str, str] = {}
@@ -189,7 +190,7 @@ def _true_false_cluster(b: _Build) -> str:
     _match(b, b.body["statements"], targets, pairs, shuffle=False, target_id=lambda t: t,
            css_class="ib-true-false-cluster")
     _mapping(b.decl, [(f"{b.ids(s)} {t}", 1) for s, t in pairs.items()])
-    decl, b.processing = rp.graded_count(TF_FRACTIONS)
+    decl, b.processing = rp.graded_count(FRACTION_BY_RIGHT)
     b.outcomes.append(decl)
     return "matchInteraction"
 

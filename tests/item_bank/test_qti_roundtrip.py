@@ -236,7 +236,8 @@ def items(draw):
         assume(False)
 
 
-@settings(deadline=None, max_examples=100, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, max_examples=100, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(items(), min_size=1, max_size=3, unique_by=lambda i: i.identifier))
 def test_generated_items_round_trip(originals):
     report = roundtrip(originals)

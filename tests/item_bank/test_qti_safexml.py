@@ -81,3 +81,8 @@ def test_empty_and_garbage_documents_are_malformed():
     for data in (b"", b"not xml at all", b"<a>unclosed"):
         with pytest.raises(QtiError, match="malformed XML at line"):
             parse(data)
+
+
+def test_unknown_encoding_is_an_error():
+    with pytest.raises(QtiError, match="unreadable XML|malformed XML"):
+        parse(b'<?xml version="1.0" encoding="x-no-such"?><a/>')
