@@ -138,6 +138,10 @@ KNOWN_ENVIRONMENTS = frozenset({
     "aligned", "alignedat", "gathered", "split", "align", "align*", "alignat", "alignat*",
     "gather", "gather*", "equation", "equation*", "CD",
 })
+# KaTeX refuses these outside display math (\[ ... \]).
+DISPLAY_ONLY_ENVIRONMENTS = frozenset({
+    "align", "align*", "alignat", "alignat*", "gather", "gather*", "equation", "equation*", "CD",
+})
 # Commands that load URLs, inject HTML attributes or define macros: not for exam content.
 FORBIDDEN_COMMANDS = frozenset({
     "href", "url", "includegraphics", "htmlClass", "htmlId", "htmlStyle", "htmlData",
@@ -155,7 +159,7 @@ _TOKEN = re.compile(
     r"|(?P<brace>[{}])"
     r"|(?P<amp>&)"
     r"|[^\\{}&%]+",
-    re.S,
+    re.DOTALL,
 )
 
 # MathML elements with a fixed number of children: fewer means an argument went missing
@@ -270,7 +274,7 @@ def _find_closer(text: str, i: int, closer: str) -> int | None:
     return None
 
 
-def _check_structure(formula: str, field: str | None) -> None:
+def _check_structure(formula: str, field: str | None, display: bool) -> None:
     stack: list[str] = []   # "{", "\\left" or an environment name
     for m in _TOKEN.finditer(formula):
         # lastgroup would say "name" for an environment: its inner group closes last.
@@ -298,6 +302,8 @@ def _check_structure(formula: str, field: str | None) -> None:
             if m.group("env") == "begin":
                 if name not in KNOWN_ENVIRONMENTS:
                     raise _bad(formula, f"unknown environment {name!r}", field)
+                if name in DISPLAY_ONLY_ENVIRONMENTS and not display:
+                    raise _bad(formula, f"{{{name}}} needs display math: write \\[ ... \\]", field)
                 stack.append(name)
             else:
                 if not stack or stack[-1] in ("{", "\\left"):
@@ -347,12 +353,12 @@ def check_formula(formula: str, field: str | None = None, display: bool = False)
     """Raise bad_latex if the formula is malformed; the reason is in the message."""
     if not formula.strip():
         raise _bad(formula, "empty formula", field)
-    _check_structure(formula, field)
+    _check_structure(formula, field, display)
     try:
         mathml = latex_to_mathml(formula, display="block" if display else "inline")
     except RecursionError:
         raise _bad(formula, "nested too deeply", field) from None
-    except Exception as exc:  # latex2mathml raises many unrelated exception classes
+    except Exception as exc:  # noqa: BLE001 (latex2mathml raises many unrelated classes)
         reason = _CONVERTER_REASONS.get(type(exc).__name__) or str(exc) or type(exc).__name__
         raise _bad(formula, reason, field) from None
     _check_mathml(formula, mathml, field)

@@ -11,17 +11,37 @@ import math
 from typing import Any
 
 from item_bank.model import (
-    LANGUAGES, SUBJECTS, CognitiveLevel, Item, ItemContent, ItemMetadata, ItemValidationError,
+    LANGUAGES,
+    SUBJECTS,
+    CognitiveLevel,
+    Item,
+    ItemContent,
+    ItemMetadata,
+    ItemValidationError,
     ScoreResult,
 )
 from item_bank.types import (  # noqa: F401  (imported to register the types)
-    extended_text, matching, multiple_response, numeric, ordering, single_choice, text_entry,
+    extended_text,
+    matching,
+    multiple_response,
+    numeric,
+    ordering,
+    single_choice,
+    text_entry,
     true_false_cluster,
 )
 from item_bank.types.base import REGISTRY, ItemType, get_type, register
 
-__all__ = ["REGISTRY", "ItemType", "get_type", "register", "validate_item", "validate_content",
-           "student_view", "score"]
+__all__ = [
+    "REGISTRY",
+    "ItemType",
+    "get_type",
+    "register",
+    "score",
+    "student_view",
+    "validate_content",
+    "validate_item",
+]
 
 MAX_TITLE_CHARS = 300
 MAX_IDENTIFIER_CHARS = 255

@@ -10,17 +10,17 @@ from typing import Any, ClassVar
 
 from item_bank.model import ItemContent, ScoreResult
 
-REGISTRY: dict[str, type["ItemType"]] = {}
+REGISTRY: dict[str, type[ItemType]] = {}
 
 
-def register(cls: type["ItemType"]) -> type["ItemType"]:
+def register(cls: type[ItemType]) -> type[ItemType]:
     if cls.name in REGISTRY:
         raise RuntimeError(f"item type {cls.name!r} registered twice")
     REGISTRY[cls.name] = cls
     return cls
 
 
-def get_type(name: str) -> type["ItemType"]:
+def get_type(name: str) -> type[ItemType]:
     from item_bank.model import ItemValidationError
 
     try:

@@ -38,7 +38,7 @@ def parse_number(text: Any, max_chars: int | None = None) -> Decimal:
     return Decimal(text.replace(",", "."))
 
 
-def _decimal(value: int | float) -> Decimal:
+def _decimal(value: float) -> Decimal:
     # Through str: Decimal(0.1) is 0.1000000000000000055..., Decimal("0.1") is what was meant.
     return Decimal(str(value))
 

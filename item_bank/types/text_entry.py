@@ -14,7 +14,8 @@ Student view body: {"expected_length"} when set.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from item_bank.model import ItemContent, ScoreResult
 from item_bank.text import fold, normalise
@@ -61,7 +62,8 @@ class TextEntry(ItemType):
             if not isinstance(answer, str):
                 raise c.fail(f"Expected text, got {answer!r}", field, "wrong_type")
             answer = _exact(answer)
-            if not answer:
+            if not MATCHERS[match](answer):
+                # e.g. a lone combining accent under "fold": nothing a student could type matches
                 raise c.fail("An accepted answer is empty", field, "bad_value")
             if len(answer) > MAX_CHARS:
                 raise c.fail(f"Longer than {MAX_CHARS} characters", field, "too_long")

@@ -1,8 +1,18 @@
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from item_bank.model import ItemValidationError
 from item_bank.richtext import (
-    MAX_HTML_CHARS, check_formula, check_latex, clean_rich_text, find_formulas, has_content,
+    ALLOWED_TAGS,
+    MAX_HTML_CHARS,
+    check_formula,
+    check_latex,
+    clean_rich_text,
+    find_formulas,
+    has_content,
     sanitize_html,
 )
 
@@ -37,7 +47,7 @@ def test_dangerous_tags_are_refused(html, named):
 
 @pytest.mark.parametrize("html, named", [
     ('<p onclick="alert(1)">x</p>', "onclick"),
-    ('<img src="%s" onerror="alert(1)">' % IMG, "onerror"),
+    (f'<img src="{IMG}" onerror="alert(1)">', "onerror"),
     ('<span ONMOUSEOVER="x">y</span>', "onmouseover"),
     ('<svg/onload=alert(1)>', "onload"),
 ])
@@ -180,6 +190,12 @@ def test_bad_formulas_are_refused(formula, reason):
     assert f'"{formula[:20]}' in error.message
 
 
+def test_display_only_environments():
+    check_latex(r"\[\begin{align} a &= b \\ c &= d \end{align}\]")
+    with pytest.raises(ItemValidationError, match="display"):
+        check_latex(r"\(\begin{align} a &= b \end{align}\)")
+
+
 def test_lone_backslash_is_refused():
     with pytest.raises(ItemValidationError, match="backslash"):
         check_formula("x \\")
@@ -216,3 +232,43 @@ def test_clean_rich_text_runs_both_checks():
     assert clean_rich_text(r"<p>\(x\)<font>y</font></p>") == r"<p>\(x\)y</p>"
     refused(r"<p>\(\frac{1}{\)</p>", "bad_latex")
     refused(r"<script>\(x\)</script>", "unsafe_html")
+
+
+# --- fuzzing ------------------------------------------------------------------------------------
+
+FUZZ = settings(deadline=None, max_examples=300, database=None)
+HTML_BITS = st.sampled_from([
+    "<p>", "</p>", "<b>", "</b>", "<img src=x>", f'<img src="{IMG}">', "<script>", "</script>",
+    " onclick=", "javascript:", "<a href=", ">", "<", '"', "'", "&amp;", "&#106;", "\\(", "\\)",
+    "\\[", "\\]", "x^{2}", "\\frac{1}{2}", "{", "}", "<!--", "-->", "<svg>", "<style>", " ", "Đ",
+])
+
+
+@FUZZ
+@given(st.lists(HTML_BITS | st.text(max_size=5), max_size=25).map("".join))
+def test_rich_text_either_cleans_or_refuses(html):
+    try:
+        clean = clean_rich_text(html, "stem")
+    except ItemValidationError as error:
+        assert error.field == "stem" and error.code in {
+            "unsafe_html", "bad_image_src", "bad_latex"}
+        return
+    tags = re.findall(r"<([a-z0-9]+)([^>]*)>", clean.lower())
+    assert {name for name, _ in tags} <= ALLOWED_TAGS
+    assert not any(" on" in attrs or "javascript:" in attrs for _, attrs in tags)
+    assert sanitize_html(clean) == clean
+
+
+LATEX_BITS = st.sampled_from([
+    "x", "2", "+", "^", "_", "{", "}", "\\frac", "\\sqrt", "\\left(", "\\right)", "\\begin{matrix}",
+    "\\end{matrix}", "&", "\\\\", "\\alpha", "\\foo", "[", "]", " ", "\\", "%", "\\text{a}",
+])
+
+
+@FUZZ
+@given(st.lists(LATEX_BITS | st.text(max_size=3), min_size=1, max_size=20).map("".join))
+def test_formula_check_only_raises_bad_latex(formula):
+    try:
+        check_formula(formula, "stem")
+    except ItemValidationError as error:
+        assert (error.code, error.field) == ("bad_latex", "stem")

@@ -1,6 +1,6 @@
 import unicodedata
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from item_bank.text import fold, normalise
@@ -32,12 +32,14 @@ def test_empty():
     assert fold("") == "" and normalise("   ") == ""
 
 
+@settings(database=None)
 @given(st.text())
 def test_idempotent(s):
     assert normalise(normalise(s)) == normalise(s)
     assert fold(fold(s)) == fold(s)
 
 
+@settings(database=None)
 @given(st.text())
 def test_fold_of_normalise_equals_fold(s):
     assert fold(normalise(s)) == fold(s)

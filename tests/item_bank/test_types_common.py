@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-import item_bank.types as types
+from item_bank import types
 from item_bank.model import CognitiveLevel, Item, ItemContent, ItemMetadata, ItemValidationError
 from item_bank.types.examples import RIGHT_RESPONSES, example, names
 
