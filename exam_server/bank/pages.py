@@ -33,6 +33,8 @@ bp = Blueprint("bank_pages", __name__, url_prefix="/bank")
 AUTHORS = ("teacher", "admin")
 PER_PAGE = 20
 REVIEW_QUEUE_MAX = 100
+# Workflow buttons, in the order they are shown (supersede is never a button: saving does it).
+BUTTON_ORDER = ("submit", "approve", "request_changes", "withdraw", "retire")
 
 # --- labels -------------------------------------------------------------------------------------
 # Codes are stable (database, API, QTI); what people read is translated here.
@@ -226,8 +228,9 @@ def workflow_actions(version: ItemVersion, user: Any) -> list[str]:
     avoids offering what it would refuse (a teacher never sees Approve on their own item)."""
     own = version.created_by_id == user.id
     shown = []
-    for action, (sources, _target) in TRANSITIONS.items():
-        if action == "supersede" or version.status not in sources:
+    for action in BUTTON_ORDER:
+        sources, _target = TRANSITIONS[action]
+        if version.status not in sources:
             continue
         if action in REVIEW_ACTIONS and own:
             continue
