@@ -64,6 +64,15 @@ def _sw(sw: int, data: bytes = b"") -> ResponseAPDU:
 
 
 class VirtualCard:
+    """One personalised chip.
+
+    access: "bac", "pace" or "both"; fault: a name from faults.py ("name" or "name:arg");
+    latency_ms: delay per APDU; pace_curve: "brainpoolP256r1" (id 13) or "P-256" (id 12);
+    aa_kind: "ec256", "rsa1024" or "rsa2048"; photo_bytes: re-encode the portrait to about
+    that size (e.g. 20_000); sleep: injectable for tests of the latency.
+    ``files`` (card_files.CardFiles) exposes what the card serves, for assertions.
+    """
+
     def __init__(
         self,
         profile: Profile,
