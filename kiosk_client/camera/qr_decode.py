@@ -1,0 +1,66 @@
+"""QR decoding of camera frames with pyzbar (zbar), with a few preprocessing fallbacks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_ENCODINGS = ("utf-8", "cp1258", "shift_jis", "latin-1")  # latin-1 never fails: last resort
+
+
+def _text(data: bytes) -> str:
+    """zbar hands back bytes; CCCD QRs are UTF-8. zbar sometimes re-encodes what it guessed
+    was Shift-JIS/Latin-1; undo that before trying the other likely encodings."""
+    for enc in ("utf-8",):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    for guessed in ("shift_jis", "latin-1"):  # zbar's own guess, converted to UTF-8
+        try:
+            return data.decode("utf-8").encode(guessed).decode("utf-8")
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            pass
+    for enc in _ENCODINGS[1:]:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")  # pragma: no cover - latin-1 decodes everything
+
+
+def _gray(frame: np.ndarray) -> np.ndarray:
+    import cv2
+
+    if frame.ndim == 3:
+        code = cv2.COLOR_BGRA2GRAY if frame.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+        frame = cv2.cvtColor(frame, code)
+    if frame.dtype != np.uint8:
+        frame = cv2.normalize(frame, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    return frame
+
+
+def _variants(gray: np.ndarray):
+    import cv2
+
+    yield gray
+    yield cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    stretched = cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX)
+    yield cv2.threshold(cv2.GaussianBlur(stretched, (3, 3), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    if max(gray.shape) < 1600:
+        big = cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        yield big
+        yield cv2.threshold(big, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    yield cv2.adaptiveThreshold(stretched, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 5)
+
+
+def decode_qr(frame: np.ndarray) -> str | None:
+    """Text of the first QR code found in ``frame``, or None."""
+    from pyzbar import pyzbar
+
+    if frame is None or not isinstance(frame, np.ndarray) or frame.size == 0:
+        return None
+    for img in _variants(_gray(frame)):
+        found = pyzbar.decode(np.ascontiguousarray(img), symbols=[pyzbar.ZBarSymbol.QRCODE])
+        if found:
+            return _text(found[0].data)
+    return None
