@@ -1,10 +1,14 @@
 """Content packages: manifests from other tools, per-item errors, zip safety, sources."""
+import html
 import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_qti_roundtrip import HAND_WRITTEN, IMAGES
 
 from item_bank.qti import PackageLimits, QtiError, read_package, write_package
@@ -185,3 +189,25 @@ def test_manifest_that_is_not_a_manifest():
         read_package(zip_bytes({"imsmanifest.xml": b"<html/>"}))
     with pytest.raises(QtiError, match="unsafe XML"):
         read_package(zip_bytes({"imsmanifest.xml": b'<!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><m>&x;</m>'}))
+
+
+ATTRIBUTE_OR_TEXT = re.compile(r'(?<=[\w-]=")[^"]*(?=")|(?<=>)[^<]+(?=<)')
+EXPORT = write_package(HAND_WRITTEN, IMAGES.__getitem__)
+
+
+@settings(deadline=None, max_examples=40, database=None, derandomize=True)
+@given(st.integers(0, 100_000), st.text(st.characters(blacklist_categories=("Cs",)), max_size=10)
+       | st.sampled_from(["", "../../x", "/abs", "items", "imsqti_item_xmlv2p1", "x-no-such", "99"]))
+def test_mutated_manifests_give_a_report_or_a_package_error(pick, value):
+    files = {n: zipfile.ZipFile(io.BytesIO(EXPORT)).read(n) for n in zipfile.ZipFile(io.BytesIO(EXPORT)).namelist()}
+    manifest = files["imsmanifest.xml"].decode()
+    spots = list(ATTRIBUTE_OR_TEXT.finditer(manifest))
+    spot = spots[pick % len(spots)]
+    files["imsmanifest.xml"] = (manifest[:spot.start()] + html.escape(value) + manifest[spot.end():]).encode()
+    try:
+        report = read_package(zip_bytes(files))
+    except QtiError as exc:
+        assert exc.reason
+        return
+    assert len(report.items) + len(report.errors) + report.skipped >= len(HAND_WRITTEN) - 1
+    assert not any(e["reason"].startswith("cannot be read (") for e in report.errors)
