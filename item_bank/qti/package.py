@@ -212,8 +212,11 @@ def _read_source(source: Any, defaults: Mapping[str, Any] | None, limits: Packag
     names = source.names()
     manifests = sorted((n for n in names if posixpath.basename(n) == MANIFEST), key=lambda n: n.count("/"))
     if manifests:
-        # Some tools zip the package's folder rather than its content: take the shallowest manifest.
-        return _read_manifest(source, manifests[0], defaults, limits)
+        # Some tools zip the package's folder rather than its content, so a manifest one folder
+        # down still describes the whole package, as long as nothing lies beside that folder.
+        base = posixpath.dirname(manifests[0])
+        if not base or all(n.startswith(base + "/") for n in names):
+            return _read_manifest(source, manifests[0], defaults, limits)
     return _scan(source, names, defaults, limits)
 
 

@@ -211,3 +211,12 @@ def test_mutated_manifests_give_a_report_or_a_package_error(pick, value):
         return
     assert len(report.items) + len(report.errors) + report.skipped >= len(HAND_WRITTEN) - 1
     assert not any(e["reason"].startswith("cannot be read (") for e in report.errors)
+
+
+def test_directory_of_loose_items_with_a_package_inside_is_scanned():
+    report = read_package(SAMPLES, DEFAULTS)
+    files = {i.file for i in report.items}
+    assert {"qti3_choice.xml", "qti21_moodle_multichoice.xml", "tao_package/items/i-numeric/qti.xml"} <= files
+    reasons = {e["file"]: e["reason"] for e in report.errors}
+    assert reasons["qti3_hotspot.xml"] == "unsupported interaction: qti-hotspot-interaction"
+    assert report.skipped == 2   # the manifest and the test, which are XML but not items
