@@ -133,7 +133,7 @@ class VpcdBridge:
                 self._serve(sock)
             except (_Closed, OSError) as exc:
                 if not self._stop.is_set():
-                    log.info("vpcd connection ended (%s); reconnecting", exc or type(exc).__name__)
+                    log.info("vpcd connection ended (%s); reconnecting", str(exc) or "closed by vpcd")
             except CardRemoved:
                 log.info("card removed: closing the vpcd connection")
             finally:
