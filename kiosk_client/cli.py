@@ -1,0 +1,149 @@
+"""exam-kiosk: the exam check-in kiosk's command line.
+
+    exam-kiosk read-card (--qr TEXT | --mrz TEXT | --document-number N --birth YYMMDD --expiry YYMMDD
+                          | --can DIGITS) --trust DIR [--reader NAME] [--challenge HEX]
+                         [--photo OUT.jpg] [--json]
+    exam-kiosk make-test-pki DIR            (simulator)
+    exam-kiosk simulate-card ...            (simulator)
+    exam-kiosk run --server URL --kiosk-id ID   (not implemented yet)
+
+read-card exits 0 when the card was read, even if passive or active authentication
+failed: that is reported in the output with ok false, never hidden. It exits 1 with a
+one-line message on stderr when the card cannot be read (no card, card removed, wrong key
+after all candidates, unreadable card, reader problem), and 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+RUN_NOT_IMPLEMENTED = "not implemented yet: the check-in flow comes with the server's check-in API"
+
+
+def _access(args: argparse.Namespace):
+    from kiosk_client.qr import QrError, parse_qr
+
+    if args.qr is not None:
+        try:
+            return parse_qr(args.qr)
+        except QrError as exc:
+            raise ValueError(f"--qr: {exc}") from None
+    if args.mrz is not None:
+        return args.mrz
+    if args.can is not None:
+        if not args.can.isdigit():
+            raise ValueError("--can must be digits")
+        return args.can
+    parts = (args.document_number, args.birth, args.expiry)
+    if all(parts):
+        return tuple(parts)
+    raise ValueError("give --qr, --mrz, --can, or --document-number with --birth and --expiry")
+
+
+def _print_human(result: dict) -> None:
+    pa, aa = result["passive_auth"], result["active_auth"]
+    print(f"{result['full_name']}  ID {result['id_number']}  born {result['date_of_birth']}  sex {result['sex']}")
+    print(f"document {result['document_number']}, expires {result['date_of_expiry']}, access {result['access']}")
+    print(f"passive authentication: {'OK' if pa['ok'] else 'FAILED: ' + str(pa.get('failure'))}")
+    aa_text = {True: "OK", None: "not available"}.get(aa["ok"], "FAILED")
+    if aa.get("failure") and aa["ok"] is not True:
+        aa_text += f" ({aa['failure']})"
+    print(f"active authentication: {aa_text}")
+    print(f"{result['apdus']} APDUs in {result['seconds']:.3f} s")
+
+
+def cmd_read_card(args: argparse.Namespace) -> int:
+    from kiosk_client.readcard import CardReadError, read_card
+
+    try:
+        access = _access(args)
+        challenge = bytes.fromhex(args.challenge) if args.challenge else None
+        if challenge is not None and len(challenge) != 8:
+            raise ValueError("--challenge must be 8 bytes (16 hex digits)")
+    except ValueError as exc:
+        print(f"exam-kiosk read-card: {exc}", file=sys.stderr)
+        return 2
+    from kiosk_client.card.pcsc import PcscReader
+
+    try:
+        result = read_card(PcscReader(), access, args.trust, challenge=challenge,
+                           want_photo=bool(args.photo), reader_name=args.reader)
+    except CardReadError as exc:
+        print(f"exam-kiosk read-card: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"exam-kiosk read-card: {exc}", file=sys.stderr)
+        return 2
+    if args.photo:
+        if result.photo:
+            try:
+                with open(args.photo, "wb") as f:
+                    f.write(result.photo)
+                result["photo"] = args.photo
+            except OSError as exc:
+                result["photo_error"] = f"cannot write {args.photo}: {exc}"
+        else:
+            result["photo_error"] = "no portrait could be read from DG2"
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_human(result)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    print(RUN_NOT_IMPLEMENTED, file=sys.stderr)
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="exam-kiosk", description="Exam check-in kiosk (CCCD chip reader).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("read-card", help="read and verify a CCCD chip through PC/SC",
+                       description="Read a CCCD: BAC/PACE, DG1, DG13, DG14, DG15, SOD (DG2 with --photo), "
+                                   "passive and active authentication. Exit 0 when read (check passive_auth.ok "
+                                   "and active_auth.ok), 1 when the card could not be read, 2 on usage errors.")
+    key = r.add_mutually_exclusive_group()
+    key.add_argument("--qr", metavar="TEXT", help="text of the card's front QR code (CAN + expiry candidates)")
+    key.add_argument("--mrz", metavar="TEXT", help="the 90-character TD1 MRZ")
+    key.add_argument("--can", metavar="DIGITS", help="Card Access Number (last 6 digits of the ID number)")
+    r.add_argument("--document-number", metavar="N", help="MRZ document number (with --birth and --expiry)")
+    r.add_argument("--birth", metavar="YYMMDD")
+    r.add_argument("--expiry", metavar="YYMMDD")
+    r.add_argument("--trust", required=True, metavar="DIR", help="directory of trusted CSCA certificates")
+    r.add_argument("--reader", metavar="NAME", help="PC/SC reader name (part); default: first with a card")
+    r.add_argument("--challenge", metavar="HEX", help="8-byte Active Authentication challenge (default random)")
+    r.add_argument("--photo", metavar="OUT.jpg", help="also read DG2 and write the portrait here")
+    r.add_argument("--json", action="store_true", help="print the result as JSON")
+    r.set_defaults(func=cmd_read_card)
+
+    run = sub.add_parser("run", help="kiosk check-in loop (NOT IMPLEMENTED YET)",
+                         description="Not implemented yet: the check-in flow comes with the server's "
+                                     "check-in API, which is not built yet. Exits 2.")
+    run.add_argument("--server", metavar="URL", required=True)
+    run.add_argument("--kiosk-id", metavar="ID", required=True)
+    run.set_defaults(func=cmd_run)
+
+    try:
+        from kiosk_client.simulator.cli import add_subcommands
+    except ImportError:  # pragma: no cover - simulator not installed
+        pass
+    else:
+        add_subcommands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
