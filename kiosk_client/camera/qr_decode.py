@@ -8,18 +8,22 @@ _ENCODINGS = ("utf-8", "cp1258", "shift_jis", "latin-1")  # latin-1 never fails:
 
 
 def _text(data: bytes) -> str:
-    """zbar hands back bytes; CCCD QRs are UTF-8. zbar sometimes re-encodes what it guessed
-    was Shift-JIS/Latin-1; undo that before trying the other likely encodings."""
-    for enc in ("utf-8",):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            pass
-    for guessed in ("shift_jis", "latin-1"):  # zbar's own guess, converted to UTF-8
-        try:
-            return data.decode("utf-8").encode(guessed).decode("utf-8")
-        except (UnicodeDecodeError, UnicodeEncodeError):
-            pass
+    """zbar hands back bytes; CCCD QRs are UTF-8. When zbar guessed another encoding (Latin-1,
+    Shift-JIS) it re-encodes to UTF-8, which gives mojibake: undo that first (it only
+    succeeds when the result is valid multi-byte UTF-8), then try the likely encodings."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        for guessed in ("latin-1", "shift_jis"):
+            try:
+                undone = text.encode(guessed).decode("utf-8")
+            except (UnicodeDecodeError, UnicodeEncodeError):
+                continue
+            if undone != text:
+                return undone
+        return text
     for enc in _ENCODINGS[1:]:
         try:
             return data.decode(enc)
