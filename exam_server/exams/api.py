@@ -42,7 +42,8 @@ def candidate_json(candidate: Candidate) -> dict[str, Any]:
             "citizen_id": candidate.citizen_id, "school": candidate.school, "class_name": candidate.class_name,
             "room_id": candidate.room_id, "room": candidate.room.name if candidate.room else None,
             "extra_time_minutes": candidate.extra_time_minutes,
-            "extra_time_percent": candidate.extra_time_percent, "user_id": candidate.user_id}
+            "extra_time_percent": candidate.extra_time_percent,
+            "allowed_minutes": services.allowed_minutes(candidate), "user_id": candidate.user_id}
 
 
 def form_json(form: ExamForm) -> dict[str, Any]:

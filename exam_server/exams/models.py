@@ -5,8 +5,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (JSON, Column, Date, Enum, Float, ForeignKey, Integer, String, Table,
-                        UniqueConstraint)
+from sqlalchemy import JSON, Column, Date, Enum, Float, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_server.accounts.models import User
@@ -54,8 +53,8 @@ class Exam(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    rooms: Mapped[list["ExamRoom"]] = relationship(back_populates="exam", order_by="ExamRoom.id")
-    forms: Mapped[list["ExamForm"]] = relationship(back_populates="exam", order_by="ExamForm.index")
+    rooms: Mapped[list[ExamRoom]] = relationship(back_populates="exam", order_by="ExamRoom.id")
+    forms: Mapped[list[ExamForm]] = relationship(back_populates="exam", order_by="ExamForm.index")
 
 
 room_proctors = Table(
@@ -114,7 +113,7 @@ class ExamForm(Base):
     index: Mapped[int] = mapped_column(Integer)
 
     exam: Mapped[Exam] = relationship(back_populates="forms")
-    items: Mapped[list["ExamFormItem"]] = relationship(back_populates="form",
+    items: Mapped[list[ExamFormItem]] = relationship(back_populates="form",
                                                        order_by="ExamFormItem.position")
 
 

@@ -48,6 +48,9 @@ REQUIRED = ("candidate_number", "full_name", "date_of_birth", "citizen_id")
 VI_LABELS = {name: names[0] for name, names in HEADERS.items()}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _key(text: str) -> str:
     text = re.sub(r"\([^)]*\)", " ", text)
     return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
@@ -173,7 +176,7 @@ def _text(value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+    return " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", str(value))).split())
 
 
 # --- parsing ----------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ the candidate's browser may see: never a key).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -19,8 +20,18 @@ from exam_server.bank.services import version_to_item
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError, Conflict, Forbidden, NotFound
 from exam_server.exams import forms as paper_lib
-from exam_server.exams.models import (Candidate, CandidatePaper, DeliveryMode, Exam, ExamForm,
-                                      ExamFormItem, ExamRoom, ExamStatus, ScoreRounding, room_proctors)
+from exam_server.exams.models import (
+    Candidate,
+    CandidatePaper,
+    DeliveryMode,
+    Exam,
+    ExamForm,
+    ExamFormItem,
+    ExamRoom,
+    ExamStatus,
+    ScoreRounding,
+    room_proctors,
+)
 from exam_server.exams.roster import RosterFileError, RosterReport, parse_roster
 from item_bank import types as item_types
 from item_bank.assembly import AssemblyError, Blueprint, BlueprintError, assemble
@@ -59,7 +70,7 @@ def next_status(current: ExamStatus, action: str) -> ExamStatus:
 def transition(exam: Exam, action: str) -> Exam:
     """Move an exam through its lifecycle: the only place `exam.status` changes."""
     target = next_status(exam.status, action)
-    if action == "publish" and exam.closes_at <= datetime.now(timezone.utc):
+    if action == "publish" and exam.closes_at <= datetime.now(UTC):
         raise Conflict("exam_window_over", "The exam's window has already closed; change the dates first.",
                        "closes_at")
     if action == "reopen":
@@ -75,9 +86,14 @@ def _bad(field: str, message: str, code: str = "bad_value") -> ApiError:
     return ApiError(code, message, 422, field)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(value: Any, field: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _bad(field, f"{field} must be a non-empty text.")
+    if _CONTROL.search(value):
+        raise _bad(field, f"{field} contains control characters.")
     value = " ".join(value.split())
     if len(value) > limit:
         raise _bad(field, f"{field} is longer than {limit} characters.")
@@ -95,12 +111,15 @@ def _when(value: Any, field: str) -> datetime:
         raise _bad(field, f"{field} must be an ISO 8601 date and time with its zone, e.g. "
                           "2026-06-11T07:30:00+07:00.")
     try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        when = datetime.fromisoformat(value)
+        if when.tzinfo is None:
+            raise _bad(field, f"{field} must say its time zone (e.g. +07:00 or Z).")
+        when = when.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise _bad(field, f"{field} is not an ISO 8601 date and time: {value[:40]!r}.") from None
-    if when.tzinfo is None:
-        raise _bad(field, f"{field} must say its time zone (e.g. +07:00 or Z).")
-    return when.astimezone(timezone.utc)
+    if not 2000 <= when.year <= 2200:
+        raise _bad(field, f"{field} must be a date between the years 2000 and 2200.")
+    return when
 
 
 def _choice(value: Any, field: str, enum_cls) -> Any:
@@ -334,6 +353,16 @@ def list_candidates(exam: Exam, user: User | None = None) -> list[Candidate]:
         mine = select(room_proctors.c.room_id).where(room_proctors.c.user_id == user.id)
         query = query.where(Candidate.room_id.in_(mine))
     return list(session.scalars(query))
+
+
+def allowed_minutes(candidate: Candidate) -> int:
+    """The candidate's working time: the exam's duration plus their accommodation (minutes, or a
+    percentage of the duration rounded up to a whole minute)."""
+    exam = session.get(Exam, candidate.exam_id)
+    extra = candidate.extra_time_minutes or 0
+    if candidate.extra_time_percent:
+        extra = math.ceil(exam.duration_minutes * candidate.extra_time_percent / 100)
+    return exam.duration_minutes + extra
 
 
 def get_candidate(exam: Exam, candidate_id: int) -> Candidate:

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 EXAM = {"title": "Kiểm tra cuối kỳ Toán 12", "subject": "math", "grade": 12,
-        "opens_at": "2026-12-15T07:30:00+07:00", "closes_at": "2026-12-15T11:30:00+07:00",
+        "opens_at": "2096-06-11T07:30:00+07:00", "closes_at": "2096-06-11T11:30:00+07:00",
         "duration_minutes": 90, "score_rounding": "0.25", "delivery_mode": "one_per_page",
         "results_visible_to_candidates": False}
 BLUEPRINT = {"total_points": 10, "rows": [
@@ -76,7 +76,7 @@ def add_room(client, headers, exam_id, name="P01", **extra):
 
 def test_create_read_update(client, admin, token_for):
     exam = make_exam(client, admin)
-    assert exam["status"] == "draft" and exam["opens_at"] == "2026-12-15T00:30:00+00:00"  # stored in UTC
+    assert exam["status"] == "draft" and exam["opens_at"] == "2096-06-11T00:30:00+00:00"  # stored in UTC
     teacher = token_for("teacher1")
     assert client.get(f"/api/v1/exams/{exam['id']}", headers=teacher).get_json()["title"] == EXAM["title"]
     assert [e["id"] for e in client.get("/api/v1/exams", headers=teacher).get_json()["exams"]] == [exam["id"]]
@@ -89,9 +89,11 @@ def test_create_read_update(client, admin, token_for):
     ({"subject": "alchemy"}, "subject"),
     ({"grade": 13}, "grade"),
     ({"grade": True}, "grade"),
-    ({"opens_at": "2026-12-15T07:30:00"}, "opens_at"),          # no zone
+    ({"opens_at": "2096-06-11T07:30:00"}, "opens_at"),          # no zone
+    ({"opens_at": "9999-12-31T23:59:59-01:00"}, "opens_at"),   # overflows in UTC
+    ({"title": "Đề\x00thi"}, "title"),
     ({"opens_at": "mai"}, "opens_at"),
-    ({"closes_at": "2026-12-15T07:00:00+07:00"}, "closes_at"),  # before it opens
+    ({"closes_at": "2096-06-11T07:00:00+07:00"}, "closes_at"),  # before it opens
     ({"duration_minutes": 300}, "duration_minutes"),            # longer than the window
     ({"score_rounding": "0.5"}, "score_rounding"),
     ({"delivery_mode": "scroll"}, "delivery_mode"),
@@ -131,10 +133,10 @@ def test_blueprint_validation_names_row_and_field(client, admin):
     for junk in ([], "ma trận", 7, {"rows": "x"}):
         assert client.put(url, json=junk, headers=admin).status_code == 422
     stored = client.get(f"/api/v1/exams/{exam['id']}", headers=admin).get_json()["blueprint"]
-    assert stored == Blueprint_dict(BLUEPRINT)
+    assert stored == normalised_blueprint(BLUEPRINT)
 
 
-def Blueprint_dict(data):  # noqa: N802 - the normalised form the server stores
+def normalised_blueprint(data):  # the form the server stores
     from item_bank.assembly import Blueprint
 
     return Blueprint.from_dict(data).to_dict()
@@ -203,6 +205,8 @@ def test_roster_csv_vietnamese_headers(client, admin, users, token_for):
     assert binh["date_of_birth"] == "2008-11-20" and binh["extra_time_minutes"] == 15
     assert cuong["room"] is None and cuong["extra_time_percent"] == 25 and cuong["date_of_birth"] == "2008-02-29"
     assert an["full_name"] == "Nguyễn Văn An" and an["citizen_id"] == "001208000001"
+    # Working time: 90 minutes, +15 minutes, +25% (22.5 rounded up to 23).
+    assert [c["allowed_minutes"] for c in rows] == [90, 105, 113]
     # The proctor sees the candidates of their room only; a teacher reads all.
     assert [c["candidate_number"] for c in candidates(client, token_for("proctor1"), exam["id"])] == \
         ["010001", "010002"]

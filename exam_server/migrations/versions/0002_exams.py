@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22
 """
-from alembic import op
 import sqlalchemy as sa
-import exam_server.core.db
+from alembic import op
 
+import exam_server.core.db
 
 revision = '0002'
 down_revision = '0001'
