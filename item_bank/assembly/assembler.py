@@ -205,6 +205,9 @@ def _result(blueprint: Blueprint, pool: list[PoolItem], problem: _milp.Problem, 
             picked = sorted((pool[problem.order[v]].version_id for v in cell if v in chosen_set),
                             key=version_key)
             items += [(vid, blueprint.rows[r].points_each) for vid in picked]
+            _require(len(picked) == blueprint.rows[r].count, f"form {f} row {r}: {len(picked)} items")
+        item_ids = [problem.item_of[v] for v in chosen]
+        _require(len(set(item_ids)) == len(item_ids) == len(items), f"form {f}: an item twice")
         forms.append(Form(f, str(first_code + f), tuple(items)))
     means = {form.code: sum(problem.difficulty[v] for v in outcome.forms[f]) / problem.n_items
              for f, form in enumerate(forms)}
@@ -216,3 +219,10 @@ def _result(blueprint: Blueprint, pool: list[PoolItem], problem: _milp.Problem, 
         overlap_limit=cap, solve_seconds=seconds, solver_status=outcome.status,
         solver_runs=outcome.iterations)
     return AssemblyResult(forms, stats)
+
+
+def _require(condition: bool, what: str) -> None:
+    # The solver's answer is read back from a file through float values; a form that breaks the
+    # blueprint must never reach candidates, so check the hard rules once more.
+    if not condition:
+        raise RuntimeError(f"the solver returned forms that break the blueprint ({what})")
