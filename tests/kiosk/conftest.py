@@ -69,10 +69,19 @@ def inprocess_card(kiosk_pki, kiosk_profile):
     return make
 
 
+def _fixturedefs(fixturemanager, name: str):
+    """Every FixtureDef called ``name`` in the session (pytest's tables differ by version)."""
+    for attr in ("_arg2fixturedefs", "_arg2node2fixturedefs", "_arg2nodeid2fixturedefs"):
+        entry = (getattr(fixturemanager, attr, None) or {}).get(name)
+        if not entry:
+            continue
+        for value in entry.values() if isinstance(entry, dict) else [entry]:
+            yield from value if isinstance(value, (list, tuple)) else [value]
+
+
 def _active_simulator_controller(request):
     """The tests/simulator session controller if it is alive in this session, else None."""
-    defs = request._fixturemanager._arg2fixturedefs.get("vpcd_controller", ())
-    for fixturedef in defs:
+    for fixturedef in _fixturedefs(request._fixturemanager, "vpcd_controller"):
         cached = getattr(fixturedef, "cached_result", None)
         if cached is not None and cached[0] is not None:
             return cached[0]
