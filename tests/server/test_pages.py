@@ -140,7 +140,7 @@ def test_english_after_switching_language(login, make_item):
     ident = make_item(title="Derivative")
     client = login("teacher1")
     switch_language(client, "en")
-    for url in PAGES + [f"/bank/items/{ident}", f"/bank/items/new?type=matching"]:
+    for url in PAGES + [f"/bank/items/{ident}", "/bank/items/new?type=matching"]:
         response = client.get(url)
         assert response.status_code == 200, url
         text = text_of(response)
@@ -157,7 +157,7 @@ def test_javascript_strings_are_translated(login):
 
     def strings(response) -> dict:
         match = re.search(r'<script type="application/json" id="i18n">(.*?)</script>', response.get_data(as_text=True),
-                          re.S)
+                          re.DOTALL)
         return json.loads(match.group(1))
 
     vi = strings(client.get("/bank/items/new?type=true_false_cluster"))
@@ -350,7 +350,7 @@ def test_titles_are_escaped(login, make_item):
 
 def editor_config(response) -> dict:
     match = re.search(r'<script type="application/json" id="editor-config">(.*?)</script>',
-                      response.get_data(as_text=True), re.S)
+                      response.get_data(as_text=True), re.DOTALL)
     return json.loads(match.group(1))
 
 
@@ -419,7 +419,7 @@ def check_view(client, ident, item_type):
     response = client.get(f"/bank/items/{ident}")
     page = response.get_data(as_text=True)
     match = re.search(r'<div class="student-view" data-student-view[^>]*>\s*<script type="application/json">(.*?)</script>',
-                      page, re.S)
+                      page, re.DOTALL)
     view = json.loads(match.group(1))
     assert view["type"] == item_type and "key" not in view
     assert f'<div class="answer-key" data-type="{item_type}">' in page

@@ -384,7 +384,7 @@ function matchingBuilder(panel, content) {
     for (const row of sources.rows) {
       const current = row.select.value || pairs[row.id] || "";
       row.select.replaceChildren(h("option", { value: "", text: S.choose }),
-        targets.rows.map((t, j) => {
+        ...targets.rows.map((t, j) => {
           const snippet = t.text.value.replace(/<[^>]*>/g, "").trim().slice(0, 40);
           return h("option", { value: t.id, text: `${"abcdefghijklmnopqrst"[j]}. ${snippet}` });
         }));
@@ -402,7 +402,7 @@ function matchingBuilder(panel, content) {
       renumber(i) {
         letter.textContent = `${"abcdefghijklmnopqrst"[i]}.`;
         text.name = `target-${i}`;
-        text.setAttribute("aria-label", `${S.targets} ${"abcdefghijklmnopqrst"[i]}`);
+        text.setAttribute("aria-label", `${S.column_b} ${"abcdefghijklmnopqrst"[i]}`);
         node.dataset.field = `body.targets.${i} body.targets.${i}.html body.targets.${i}.id`;
       },
     });
@@ -420,7 +420,7 @@ function matchingBuilder(panel, content) {
         letter.textContent = `${i + 1}.`;
         text.name = `source-${i}`;
         select.name = `pair-${i}`;
-        text.setAttribute("aria-label", `${S.sources} ${i + 1}`);
+        text.setAttribute("aria-label", `${S.column_a} ${i + 1}`);
         select.setAttribute("aria-label", `${S.pairs_with} ${i + 1}`);
         node.dataset.field = `body.sources.${i} body.sources.${i}.html body.sources.${i}.id key.pairs.${id}`;
       },
@@ -434,7 +434,7 @@ function matchingBuilder(panel, content) {
   targets.add.addEventListener("click", () => { addTarget({}); changed(); targets.rows.at(-1).text.focus(); });
   const shuffle = checkbox(S.shuffle, body.shuffle !== false, { name: "shuffle" });
   const scoring = scoringSelect(key, "partial");
-  panel.append(h("div", { class: "two-columns" }, sources.fieldset, targets.fieldset),
+  panel.append(sources.fieldset, targets.fieldset,
     h("div", { class: "field inline-fields", "data-field": "body.shuffle" }, shuffle.node), scoring.node);
   return {
     collect() {
@@ -489,8 +489,11 @@ function orderingBuilder(panel, content) {
     scoring.node);
   return {
     collect() {
+      // Stored rotated by one place, so that no choice sits at its right position: neither the
+      // preview nor an exam that does not shuffle shows the answer. The key keeps the typed order.
+      const choices = list.rows.map((r) => ({ id: r.id, html: r.text.value.trim() }));
       return {
-        body: { choices: list.rows.map((r) => ({ id: r.id, html: r.text.value.trim() })), shuffle: shuffle.input.checked },
+        body: { choices: [...choices.slice(1), ...choices.slice(0, 1)], shuffle: shuffle.input.checked },
         key: { order: list.rows.map((r) => r.id), scoring: scoring.select.value },
       };
     },

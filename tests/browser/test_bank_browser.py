@@ -1,0 +1,239 @@
+"""The item bank in a real browser: a teacher writes an item of every type in the editor (seeing
+the live preview, formulas typeset by KaTeX), saves and submits them; another teacher approves
+them in the review queue; search works without diacritics; unsafe HTML is refused with the
+server's message and nothing is saved. Runs on SQLite and PostgreSQL (the `app` fixture).
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = "/tmp"
+
+
+@dataclass
+class Spec:
+    type: str
+    title: str
+    stem: str
+    fill: Callable[[Page], None]
+    preview: str         # a selector that exists only once the type's answer part is rendered
+    preview_count: int
+    preview_text: str    # text of the last field filled: the preview is up to date when it shows it
+
+
+def fill_rows(page: Page, name: str, texts: list[str]) -> None:
+    for i, text in enumerate(texts):
+        page.fill(f'input[name="{name}-{i}"]', text)
+
+
+def single_choice(page: Page) -> None:
+    fill_rows(page, "option", ["\\(3x^2\\)", "\\(3x^2 - 3\\)", "\\(x^2 - 3\\)", "Không có đáp án"])
+    page.check('input[name="correct"][value="B"]')
+
+
+def multiple_response(page: Page) -> None:
+    fill_rows(page, "option", ["2", "4", "7", "Chín"])
+    page.check('input[name="correct"][value="A"]')
+    page.check('input[name="correct"][value="C"]')
+    page.select_option('select[name="scoring"]', "partial")
+
+
+def true_false(page: Page) -> None:
+    fill_rows(page, "statement", ["Hàm số đồng biến trên R", "Đồ thị đi qua gốc tọa độ",
+                                  "Hàm số có hai cực trị", "Giá trị nhỏ nhất bằng 0"])
+    for i, value in enumerate(["false", "true", "true", "false"]):
+        page.check(f'input[name="tf-{i}"][value="{value}"]')
+
+
+def numeric(page: Page) -> None:
+    page.fill('input[name="value"]', "1,5")
+    page.fill('input[name="tolerance"]', "0,05")
+    page.fill('input[name="unit"]', "centimet")
+
+
+def text_entry(page: Page) -> None:
+    page.fill('input[name="accepted-0"]', "Hà Nội")
+    page.click('[data-field~="key.accepted"] .row-add button')
+    page.fill('input[name="accepted-1"]', "Ha Noi")
+    page.select_option('select[name="match"]', "fold")
+
+
+def extended_text(page: Page) -> None:
+    page.fill('input[name="criterion-0"]', "Bố cục rõ ràng")
+    page.fill('input[name="points-0"]', "1")
+    page.click('[data-field~="key.rubric"] .row-add button')
+    page.fill('input[name="criterion-1"]', "Nội dung đầy đủ")
+    page.fill('input[name="points-1"]', "3")
+    page.fill('input[name="expected_words"]', "400")
+
+
+def matching(page: Page) -> None:
+    fill_rows(page, "source", ["Nam Cao", "Tô Hoài", "Vũ Trọng Phụng"])
+    fill_rows(page, "target", ["Vợ chồng A Phủ", "Chí Phèo", "Số đỏ"])
+    for i, target in enumerate(["b", "a", "c"]):
+        page.select_option(f'select[name="pair-{i}"]', target)
+
+
+def ordering(page: Page) -> None:
+    fill_rows(page, "step", ["Thành lập Đảng 1930", "Cách mạng tháng Tám 1945", "Chiến thắng Điện Biên Phủ 1954"])
+
+
+SPECS = [
+    Spec("single_choice", "Đạo hàm của hàm số bậc ba", "Đạo hàm của hàm số \\(y = x^3 - 3x\\) là", single_choice,
+         "#preview .choices input[type=radio]", 4, "Không có đáp án"),
+    Spec("multiple_response", "Số nguyên tố nhỏ", "Chọn các số nguyên tố \\(p < 10\\):", multiple_response,
+         "#preview .choices input[type=checkbox]", 4, "Chín"),
+    Spec("true_false_cluster", "Khảo sát hàm số", "Cho hàm số \\[ y = x^3 - 3x^2 \\] Xét các mệnh đề sau.", true_false,
+         "#preview .tf-table input[type=radio]", 8, "Giá trị nhỏ nhất bằng 0"),
+    Spec("numeric", "Độ dài cạnh góc vuông", "Tam giác vuông có cạnh \\(a = 2\\). Tính cạnh còn lại.", numeric,
+         "#preview input.answer-input.numeric", 1, "centimet"),
+    Spec("text_entry", "Thủ đô Việt Nam", "Thủ đô của nước \\(\\text{Việt Nam}\\) là", text_entry,
+         "#preview input.answer-input", 1, "Câu trả lời"),
+    Spec("extended_text", "Nghị luận Tây Tiến", "Phân tích đoạn thơ (khoảng \\(400\\) chữ).", extended_text,
+         "#preview textarea.answer-essay", 1, "400"),
+    Spec("matching", "Tác giả và tác phẩm", "Ghép tác giả với tác phẩm \\((1 \\to a)\\).", matching,
+         "#preview .match-sources select", 3, "Số đỏ"),
+    Spec("ordering", "Mốc lịch sử", "Sắp xếp theo thời gian \\(t_1 < t_2 < t_3\\).", ordering,
+         "#preview .order-list li", 3, "Điện Biên Phủ"),
+]
+
+
+@pytest.fixture
+def session_for(chromium, live_server):
+    """session_for("teacher1") -> a page in a fresh browser session logged in as that user."""
+    from tests.conftest import PASSWORD
+
+    contexts = []
+
+    def make(username: str) -> Page:
+        context = chromium.new_context(base_url=live_server, viewport={"width": 1360, "height": 950},
+                                       locale="vi-VN")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # "leave with unsaved changes?"
+        page.goto("/login")
+        page.fill('input[name="username"]', username)
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('form.login-card button[type="submit"]')
+        page.wait_for_url(re.compile(r"/bank/items"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def api_call(page: Page, method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
+    """fetch() from the page: the session cookie and the page's CSRF token, as the scripts do."""
+    return tuple(page.evaluate(
+        """async ([method, url, body]) => {
+             const headers = {"Accept": "application/json",
+                              "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content};
+             if (body !== null) headers["Content-Type"] = "application/json";
+             const r = await fetch(url, {method, headers, body: body === null ? undefined : JSON.stringify(body)});
+             return [r.status, await r.json()];
+           }""", [method, url, body]))
+
+
+def author(page: Page, spec: Spec, screenshot: bool) -> str:
+    page.goto(f"/bank/items/new?type={spec.type}")
+    expect(page.locator("#item-editor")).to_have_attribute("data-ready", "true")
+    page.fill("#e-title", spec.title)
+    page.fill("#e-stem", spec.stem)
+    page.select_option("#e-level", "hieu")
+    spec.fill(page)
+    preview = page.locator("#preview")
+    expect(preview).to_have_attribute("data-state", "ok")
+    expect(preview).to_contain_text(spec.preview_text)
+    expect(page.locator(spec.preview)).to_have_count(spec.preview_count)
+    expect(preview.locator(".item-stem .katex").first).to_be_visible()  # the formula, typeset
+    if screenshot:
+        page.screenshot(path=f"{SCREENSHOTS}/bank-editor-{spec.type}.png", full_page=True)
+    page.click("#e-save")
+    page.wait_for_url(re.compile(r"/bank/items/item-[0-9a-f]+$"))
+    identifier = page.url.rsplit("/", 1)[1]
+    # The saved item, rendered by the same renderer, with its formula.
+    expect(page.locator(".student-view .item-stem .katex").first).to_be_visible()
+    expect(page.locator("h1")).to_have_text(spec.title)
+    page.click('button[data-action="submit"]')
+    expect(page.locator('.head-meta [data-status="in_review"]')).to_be_visible()
+    # Not one's own to approve: no button; withdrawing is offered instead.
+    expect(page.locator('button[data-action="approve"]')).to_have_count(0)
+    expect(page.locator('button[data-action="request_changes"]')).to_have_count(0)
+    expect(page.locator('button[data-action="withdraw"]')).to_have_count(1)
+    return identifier
+
+
+def test_author_every_type_review_and_search(session_for):
+    started = time.monotonic()
+    teacher1 = session_for("teacher1")
+    identifiers = {spec.type: author(teacher1, spec, screenshot=spec.type in ("single_choice", "matching"))
+                   for spec in SPECS}
+
+    # The server refuses too, whatever the page shows.
+    status, answer = api_call(teacher1, "POST", f"/api/v1/items/{identifiers['numeric']}/approve", {})
+    assert status == 403 and answer["error"] == "own_item", answer
+
+    # A script in the stem: the server's refusal is shown next to the stem, what was typed stays,
+    # and nothing is stored.
+    teacher1.goto("/bank/items/new?type=single_choice")
+    expect(teacher1.locator("#item-editor")).to_have_attribute("data-ready", "true")
+    teacher1.fill("#e-title", "Câu hỏi có mã độc")
+    stem = "Chọn đáp án đúng <script>alert('x')</script>"
+    teacher1.fill("#e-stem", stem)
+    fill_rows(teacher1, "option", ["Một", "Hai"])
+    teacher1.check('input[name="correct"][value="A"]')
+    teacher1.click("#e-save")
+    banner = teacher1.locator("#editor-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("<script> is not allowed in item text")
+    expect(teacher1.locator('[data-field="stem"] .field-error')).to_contain_text("<script> is not allowed")
+    assert "/bank/items/new" in teacher1.url
+    assert teacher1.input_value("#e-stem") == stem and teacher1.input_value("#e-title") == "Câu hỏi có mã độc"
+    status, found = api_call(teacher1, "GET", "/api/v1/items?q=ma+doc")
+    assert status == 200 and found["total"] == 0, found
+    status, everything = api_call(teacher1, "GET", "/api/v1/items?per_page=100")
+    assert everything["total"] == len(SPECS)
+
+    # Searching without diacritics finds the item titled with them.
+    teacher1.goto("/bank/items")
+    teacher1.fill("#f-q", "dao ham")
+    teacher1.press("#f-q", "Enter")
+    teacher1.wait_for_url(re.compile(r"q=dao\+ham"))
+    rows = teacher1.locator("table.items tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".title-cell a")).to_have_text("Đạo hàm của hàm số bậc ba")
+    teacher1.goto("/bank/items")
+    expect(teacher1.locator("table.items tbody tr")).to_have_count(len(SPECS))
+    teacher1.screenshot(path=f"{SCREENSHOTS}/bank-list.png", full_page=True)
+
+    # The review queue of teacher1 holds none of their own items.
+    teacher1.goto("/bank/review")
+    expect(teacher1.locator(".review-card")).to_have_count(0)
+
+    # Another teacher approves them all from the review queue.
+    teacher2 = session_for("teacher2")
+    teacher2.goto("/bank/review")
+    cards = teacher2.locator(".review-card")
+    expect(cards).to_have_count(len(SPECS))
+    expect(cards.first.locator(".student-view .katex").first).to_be_visible()
+    teacher2.screenshot(path=f"{SCREENSHOTS}/bank-review.png", full_page=False)
+    for identifier in identifiers.values():
+        card = teacher2.locator(f'.review-card[data-identifier="{identifier}"]')
+        card.locator('button[data-action="approve"]').click()
+        expect(card).to_have_class(re.compile(r"\bdone\b"))
+    teacher2.goto("/bank/items?status=approved")
+    expect(teacher2.locator("table.items tbody tr")).to_have_count(len(SPECS))
+    for spec in SPECS:
+        status, item = api_call(teacher2, "GET", f"/api/v1/items/{identifiers[spec.type]}")
+        assert item["status"] == "approved" and item["type"] == spec.type and item["cognitive_level"] == "hieu"
+    elapsed = time.monotonic() - started
+    assert elapsed < 90, f"the browser scenario took {elapsed:.0f} s"
