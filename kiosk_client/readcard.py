@@ -168,7 +168,8 @@ def _offers_pace(card_access: bytes | None) -> bool:
         return False
 
 
-def _authenticate(transport, keys: AccessKeys, steps: _Steps) -> tuple[EmrtdReader, int]:
+def _authenticate(transport, keys: AccessKeys, steps: _Steps,
+                  extended_length: bool | None = None) -> tuple[EmrtdReader, int]:
     """Run the access-key attempts; return (authenticated reader, keys tried)."""
     if not keys.can and not keys.mrz_informations:
         raise ValueError("need a CAN or MRZ information")
@@ -182,7 +183,7 @@ def _authenticate(transport, keys: AccessKeys, steps: _Steps) -> tuple[EmrtdRead
     for kind, kwargs in attempts:
         if kind == "CAN" and pace_offered is False:
             continue
-        reader = EmrtdReader(transport)
+        reader = EmrtdReader(transport, extended_length=extended_length)
         prefer_pace = pace_offered is not False
         try:
             reader.authenticate(prefer_pace=prefer_pace, **kwargs)
@@ -205,9 +206,11 @@ def _authenticate(transport, keys: AccessKeys, steps: _Steps) -> tuple[EmrtdRead
 
 
 def read_card(source, access, trust_dir, challenge: bytes | None = None, want_photo: bool = False,
-              reader_name: str | None = None) -> CardReadResult:
+              reader_name: str | None = None, extended_length: bool | None = None) -> CardReadResult:
     """Read and verify a card. ``source``: a CardReader (connected here, reader_name picks the
-    reader), an open transport with ``transmit``, or None for the first PC/SC reader with a card."""
+    reader), an open transport with ``transmit``, or None for the first PC/SC reader with a card.
+    ``extended_length``: None = use it when the card announces it in EF.ATR/INFO; True/False
+    forces it (cards and readers that support extended APDUs read DG2 in one or two APDUs)."""
     keys = AccessKeys.from_any(access)
     if challenge is None:
         challenge = os.urandom(8)
@@ -217,7 +220,7 @@ def read_card(source, access, trust_dir, challenge: bytes | None = None, want_ph
     steps = _Steps()
     transport, close = _open(source, reader_name)
     try:
-        return _read(transport, keys, trust_dir, bytes(challenge), want_photo, steps, start)
+        return _read(transport, keys, trust_dir, bytes(challenge), want_photo, steps, start, extended_length)
     except CardRemoved as exc:
         raise CardReadError("card_removed", f"card removed during the read: {exc}") from None
     except CardReaderError as exc:
@@ -230,8 +233,8 @@ def read_card(source, access, trust_dir, challenge: bytes | None = None, want_ph
 
 
 def _read(transport, keys: AccessKeys, trust_dir, challenge: bytes, want_photo: bool, steps: _Steps,
-          start: float) -> CardReadResult:
-    reader, tried = _authenticate(transport, keys, steps)
+          start: float, extended_length: bool | None = None) -> CardReadResult:
+    reader, tried = _authenticate(transport, keys, steps, extended_length)
     ev = Evidence(challenge=challenge, card_access=reader.card_access)
     read_errors: dict[str, str] = {}
     base_apdus = dict(reader.stats.apdus_per_step)

@@ -145,3 +145,12 @@ def test_bad_access_inputs():
 def test_bad_challenge(inprocess_card, kiosk_pki, qr):
     with pytest.raises(ValueError, match="8 bytes"):
         read_card(inprocess_card(), qr, kiosk_pki.trust_dir, challenge=b"short")
+
+
+def test_extended_length_reads_dg2_in_few_apdus(inprocess_card, kiosk_pki, qr):
+    short = read_card(inprocess_card(photo_bytes=20_000), qr, kiosk_pki.trust_dir, want_photo=True)
+    ext = read_card(inprocess_card(photo_bytes=20_000), qr, kiosk_pki.trust_dir, want_photo=True,
+                    extended_length=True)
+    ext_dg2 = next(s["apdus"] for s in ext["steps"] if s["name"] == "read DG2")
+    assert ext.evidence.dg2 == short.evidence.dg2 and ext["passive_auth"]["ok"]
+    assert ext["apdus"] < short["apdus"] - 60 and ext_dg2 <= 3
