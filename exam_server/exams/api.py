@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from exam_server.core.auth import roles
 from exam_server.core.db import session
-from exam_server.core.errors import ApiError
+from exam_server.core.errors import ApiError, Conflict
 from exam_server.core.http import json_body
 from exam_server.exams import services
 from exam_server.exams.models import Candidate, Exam, ExamForm, ExamRoom
@@ -108,7 +109,7 @@ def put_blueprint(exam_id: int):
 def add_room(exam_id: int):
     body = json_body()
     room = services.add_room(services.get_exam(exam_id), body)
-    session.commit()
+    _commit("Another request added a room of this name at the same time.")
     return room_json(room), 201
 
 
@@ -130,8 +131,17 @@ def import_roster(exam_id: int):
     if upload is None or not upload.filename:
         raise ApiError("missing_file", "Choose a roster file (multipart field 'file').", 400, "file")
     added = services.import_roster(exam, upload.read(), upload.filename, current_app.config["SECRET_KEY"])
-    session.commit()
+    _commit("Another import changed this roster at the same time; upload the file again.")
     return {"imported": len(added)}
+
+
+def _commit(message: str) -> None:
+    """Commit; a unique constraint hit by a concurrent request is a 409, not a 500."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("concurrent_change", message) from None
 
 
 @bp.route("/<int:exam_id>/assemble", methods=["POST"])

@@ -290,3 +290,20 @@ def test_unknown_exam_and_candidate(client, admin):
     exam = make_exam(client, admin)
     response = client.get(f"/api/v1/exams/{exam['id']}/candidates/999/paper", headers=admin)
     assert response.status_code == 404 and response.get_json()["field"] == "candidate_id"
+
+
+def test_publishing_after_the_window_is_refused(app, client, admin, users):
+    from exam_server.core.db import session
+    from exam_server.exams import services
+    from exam_server.exams.models import Exam, ExamStatus
+
+    past = make_exam(client, admin, opens_at="2020-06-11T07:30:00+07:00", closes_at="2020-06-11T11:30:00+07:00")
+    with app.app_context():
+        exam = session.get(Exam, past["id"])
+        exam.status = ExamStatus.ASSEMBLED          # as if assembled: only the window matters here
+        session.commit()
+    response = client.post(f"/api/v1/exams/{past['id']}/publish", headers=admin)
+    assert response.status_code == 409 and response.get_json()["error"] == "exam_window_over"
+    with app.app_context():
+        assert session.get(Exam, past["id"]).status == ExamStatus.ASSEMBLED
+        assert services.next_status(ExamStatus.ASSEMBLED, "publish") == ExamStatus.PUBLISHED
