@@ -33,13 +33,6 @@ def _load_simulator_conftest():
 sim = _load_simulator_conftest()
 
 
-def qr_text(profile) -> str:
-    """The CCCD front QR payload of a simulator profile."""
-    return "|".join([profile.id_number, profile.old_id_number, profile.full_name,
-                     profile.date_of_birth.strftime("%d%m%Y"), profile.sex, profile.place_of_residence,
-                     profile.date_of_issue.strftime("%d%m%Y")])
-
-
 @pytest.fixture(scope="session")
 def kiosk_pki(tmp_path_factory):
     return make_test_pki(tmp_path_factory.mktemp("kiosk-pki"))

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import qr_text
+from kiosk_helpers import qr_text
 
 from kiosk_client.cli import main
 

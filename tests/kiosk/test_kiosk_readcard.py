@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import qr_text
+from kiosk_helpers import qr_text
 
 from kiosk_client.card import SimulatedReader
 from kiosk_client.emrtd.active_auth import verify_active_auth
