@@ -6,7 +6,9 @@ server's message and nothing is saved. Runs on SQLite and PostgreSQL (the `app` 
 from __future__ import annotations
 
 import re
+import struct
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,14 +30,30 @@ class Spec:
     preview_text: str    # text of the last field filled: the preview is up to date when it shows it
 
 
+def tiny_png() -> bytes:
+    """A valid 2x2 PNG, made here so that the test needs no file."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = b"".join(b"\x00" + b"\x16\x58\xb8" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))
+
+
 def fill_rows(page: Page, name: str, texts: list[str]) -> None:
     for i, text in enumerate(texts):
         page.fill(f'input[name="{name}-{i}"]', text)
 
 
 def single_choice(page: Page) -> None:
+    # An image uploaded from the toolbar lands in the stem as <img src="/media/<sha256>.png">.
+    page.locator("#e-stem").press("End")
+    page.set_input_files("#e-image-file", files=[{"name": "hinh-ve.png", "mimeType": "image/png",
+                                                  "buffer": tiny_png()}])
+    expect(page.locator("#e-stem")).to_have_value(re.compile(r'<img src="/media/[0-9a-f]{64}\.png" alt="hinh-ve">'))
     fill_rows(page, "option", ["\\(3x^2\\)", "\\(3x^2 - 3\\)", "\\(x^2 - 3\\)", "Không có đáp án"])
     page.check('input[name="correct"][value="B"]')
+    expect(page.locator('#preview .item-stem img[src^="/media/"]')).to_have_count(1)
 
 
 def multiple_response(page: Page) -> None:
@@ -235,5 +253,67 @@ def test_author_every_type_review_and_search(session_for):
     for spec in SPECS:
         status, item = api_call(teacher2, "GET", f"/api/v1/items/{identifiers[spec.type]}")
         assert item["status"] == "approved" and item["type"] == spec.type and item["cognitive_level"] == "hieu"
+
+    # An approved item is edited into a new version; the approved one stays until that is approved.
+    single = identifiers["single_choice"]
+    teacher1.goto(f"/bank/items/{single}/edit")
+    expect(teacher1.locator("#preview")).to_have_attribute("data-state", "ok")  # previewed on load
+    stem_text = teacher1.input_value("#e-stem")
+    assert stem_text.startswith(SPECS[0].stem) and "<p>" not in stem_text  # plain text, as typed
+    assert teacher1.input_value('input[name="option-1"]') == "\\(3x^2 - 3\\)"
+    assert teacher1.is_checked('input[name="correct"][value="B"]')
+    teacher1.fill('input[name="option-3"]', "Đáp án khác")
+    teacher1.fill("#e-comment", "Sửa phương án D")
+    expect(teacher1.locator("#preview")).to_contain_text("Đáp án khác")
+    teacher1.click("#e-save")
+    teacher1.wait_for_url(re.compile(rf"/bank/items/{single}$"))
+    expect(teacher1.locator(".head-meta")).to_contain_text("Phiên bản 2")
+    expect(teacher1.locator("#versions tbody tr")).to_have_count(2)
+    expect(teacher1.locator('#versions [data-status="approved"]')).to_have_count(1)
+    expect(teacher1.locator("#audit")).to_contain_text("Sửa phương án D")
+    expect(teacher1.locator(".student-view .item-stem img")).to_have_count(1)
     elapsed = time.monotonic() - started
     assert elapsed < 90, f"the browser scenario took {elapsed:.0f} s"
+
+
+GOOD_CSV = """STT;Loại câu hỏi;Nội dung;Phương án A;Phương án B;Phương án C;Phương án D;Đáp án;Môn;Lớp;Mức độ;Tiêu đề
+1;Trắc nghiệm;Giá trị của \\(2^3\\) là;6;8;9;12;B;Toán;6;Nhận biết;Lũy thừa nhập từ bảng tính
+2;Điền từ;Thủ đô của Việt Nam là ....;;;;;Hà Nội | Ha Noi;Địa lí;5;Nhận biết;Thủ đô nhập từ bảng tính
+"""
+BAD_CSV = GOOD_CSV.replace(";B;Toán;6;Nhận biết;", ";Z;Toán;6;Nhận biết;")
+
+
+def test_import_spreadsheet_and_export(session_for, tmp_path):
+    page = session_for("teacher1")
+    page.goto("/bank/import")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    bad = tmp_path / "cau-hoi-loi.csv"
+    bad.write_text(BAD_CSV, encoding="utf-8")
+    page.set_input_files("#sheet-file", str(bad))
+    page.click('#import-sheet button[type="submit"]')
+    report = page.locator("#import-report")
+    expect(report).to_be_visible()
+    expect(report.locator('[data-count="errors"] strong')).not_to_have_text("0")
+    expect(report.locator('[data-count="imported"] strong')).to_have_text("0")
+    expect(report.locator(".report-errors tbody tr").first).to_contain_text("cau-hoi-loi.csv")
+    expect(report.locator(".report-errors tbody tr").first.locator("td.num")).to_have_text("2")  # the sheet's row
+
+    good = tmp_path / "cau-hoi.csv"
+    good.write_text(GOOD_CSV, encoding="utf-8")
+    page.set_input_files("#sheet-file", str(good))
+    page.click('#import-sheet button[type="submit"]')
+    expect(report.locator('[data-count="imported"] strong')).to_have_text("2")
+    expect(report.locator('[data-count="errors"] strong')).to_have_text("0")
+    expect(report.locator(".imported-list a")).to_have_count(2)
+    page.screenshot(path=f"{SCREENSHOTS}/bank-import.png", full_page=True)
+    report.locator(".imported-list a").first.click()
+    expect(page.locator(".head-meta [data-status='draft']")).to_be_visible()
+
+    # Export what the filters choose: the page counts, the link downloads a QTI package.
+    page.goto("/bank/export?q=nhap+tu+bang+tinh")
+    expect(page.locator(".result-count")).to_have_attribute("data-total", "2")
+    with page.expect_download() as download:
+        page.click("#export-download")
+    path = download.value.path()
+    with open(path, "rb") as f:
+        assert f.read(2) == b"PK"  # a zip
