@@ -6,8 +6,8 @@ import secrets
 from datetime import timedelta
 
 from argon2 import PasswordHasher
-from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import select
 
 from exam_server.accounts.models import ApiToken, Role, User

@@ -112,7 +112,7 @@ def preview_item():
 @bp.route("/review-queue")
 @roles(*AUTHORS)
 def review_queue():
-    rows, total = search.search(search.SearchFilters(status=VersionStatus.IN_REVIEW.value), 1, 100)
+    rows, _total = search.search(search.SearchFilters(status=VersionStatus.IN_REVIEW.value), 1, 100)
     rows = [v for v in rows if v.created_by_id != current_user.id]
     return {"items": [version_json(v, full=False) for v in rows]}
 

@@ -6,7 +6,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_server.core.db import Base, UTCDateTime, utcnow
@@ -36,7 +47,7 @@ class Item(Base):
         ForeignKey("item_versions.id", use_alter=True, name="fk_items_latest_version"), unique=True,
         index=True)
 
-    latest_version: Mapped["ItemVersion | None"] = relationship(foreign_keys=[latest_version_id],
+    latest_version: Mapped[ItemVersion | None] = relationship(foreign_keys=[latest_version_id],
                                                                 post_update=True)
 
 

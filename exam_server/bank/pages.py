@@ -20,7 +20,7 @@ from exam_server.accounts.models import User
 from exam_server.bank import search, services
 from exam_server.bank.models import Item as ItemRow
 from exam_server.bank.models import ItemVersion, VersionStatus
-from exam_server.bank.workflow import REVIEW_ACTIONS, TRANSITIONS
+from exam_server.bank.workflow import REVIEW_ACTIONS, WORKFLOW
 from exam_server.core.auth import roles
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError
@@ -229,8 +229,7 @@ def workflow_actions(version: ItemVersion, user: Any) -> list[str]:
     own = version.created_by_id == user.id
     shown = []
     for action in BUTTON_ORDER:
-        sources, _target = TRANSITIONS[action]
-        if version.status not in sources:
+        if not WORKFLOW.allows(version.status, action):
             continue
         if action in REVIEW_ACTIONS and own:
             continue

@@ -36,7 +36,7 @@ class SearchFilters:
     created_by_id: int | None = None
 
     @classmethod
-    def from_args(cls, args) -> "SearchFilters":
+    def from_args(cls, args) -> SearchFilters:
         """From query-string arguments; bad values are 400s that name the field."""
         values = {}
         for f in fields(cls):

@@ -6,7 +6,7 @@ any view that declares neither, so a new route cannot forget its access rule.
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, g, redirect, request, url_for
 from flask_login import LoginManager, current_user

@@ -22,6 +22,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def all_models() -> None:
     """Import every feature's models so that Base.metadata knows all tables."""
-    import exam_server.accounts.models  # noqa: F401
-    import exam_server.bank.models  # noqa: F401
+    import exam_server.accounts.models
+    import exam_server.bank.models
     import exam_server.exams.models  # noqa: F401

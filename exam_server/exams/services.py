@@ -19,6 +19,7 @@ from exam_server.bank.models import ItemVersion, VersionStatus
 from exam_server.bank.services import version_to_item
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError, Conflict, Forbidden, NotFound
+from exam_server.core.states import Transitions
 from exam_server.exams import forms as paper_lib
 from exam_server.exams.models import (
     Candidate,
@@ -39,32 +40,21 @@ from item_bank.model import SUBJECTS
 
 S = ExamStatus
 
-# action -> (statuses it may start from, status it leads to). The one table of legal moves.
-TRANSITIONS: dict[str, tuple[frozenset[ExamStatus], ExamStatus]] = {
-    "assemble": (frozenset({S.DRAFT}), S.ASSEMBLED),
-    "reopen": (frozenset({S.ASSEMBLED}), S.DRAFT),          # drops forms and papers
-    "publish": (frozenset({S.ASSEMBLED}), S.PUBLISHED),     # scheduled for candidates
-    "unpublish": (frozenset({S.PUBLISHED}), S.ASSEMBLED),
-    "close": (frozenset({S.PUBLISHED}), S.CLOSED),
-}
+# The one table of legal moves of an exam.
+EXAM_STATES: Transitions[ExamStatus] = Transitions("an exam", {
+    "assemble": ({S.DRAFT}, S.ASSEMBLED),
+    "reopen": ({S.ASSEMBLED}, S.DRAFT),          # drops forms and papers
+    "publish": ({S.ASSEMBLED}, S.PUBLISHED),     # scheduled for candidates
+    "unpublish": ({S.PUBLISHED}, S.ASSEMBLED),
+    "close": ({S.PUBLISHED}, S.CLOSED),
+})
+next_status = EXAM_STATES.next_status
 MANUAL_ACTIONS = ("reopen", "publish", "unpublish", "close")   # "assemble" has its own service
 
 MAX_FORMS = 24
 MAX_DURATION_MINUTES = 600
 EDITABLE_FIELDS = ("title", "subject", "grade", "opens_at", "closes_at", "duration_minutes",
                    "score_rounding", "delivery_mode", "results_visible_to_candidates", "blueprint")
-
-
-def next_status(current: ExamStatus, action: str) -> ExamStatus:
-    try:
-        sources, target = TRANSITIONS[action]
-    except KeyError:
-        raise Conflict("unknown_action", f"Unknown action {action!r}.", "action") from None
-    if current not in sources:
-        allowed = ", ".join(sorted(a for a, (src, _) in TRANSITIONS.items() if current in src)) or "none"
-        raise Conflict("illegal_transition", f"Cannot {action} an exam that is {current.value}; "
-                       f"possible actions: {allowed}.", "status")
-    return target
 
 
 def transition(exam: Exam, action: str) -> Exam:
