@@ -13,6 +13,8 @@ Overlap. The pairwise "shared items" of forms f and g needs a variable per item 
   z[i, f] + z[i, g] - 1 and sum_i y <= limit for those pairs only, solve again. Minimising the
   total already spreads sharing thin, so few rounds (usually none) are needed. y can be continuous:
   only its lower bound matters for a "<= limit" constraint.
+* With a large bank the forms can usually share nothing: that is tried first with "each item on
+  at most one form" instead of the sharing variables, half the model (see `solve`).
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ import pulp
 # among equally good answers is left to the seed. Proving the tie-break optimal too is wasted time.
 TIEBREAK_TOTAL = 0.4
 GAP_ABS = 0.5
+# Branch-and-bound nodes allowed to the share-nothing attempt before the full model takes over.
+# A node count, not seconds, so the path taken (and the answer) is the same on every machine.
+DISJOINT_NODES = 200
 
 
 @dataclass
@@ -59,22 +64,43 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def make_cbc(time_limit: float, gap_abs: float | None) -> pulp.LpSolver:
+def make_cbc(time_limit: float, gap_abs: float | None, max_nodes: int | None = None,
+             first_solution: bool = False) -> pulp.LpSolver:
     """The CBC binary bundled in the PuLP wheel (no system package needed)."""
     with warnings.catch_warnings():
         # PuLP 3.x warns on construction that PULP_CBC_CMD leaves in PuLP 4.0 (bundled binary ->
         # `pulp[cbc]` + COIN_CMD). Scoped to this message only so any other warning still surfaces.
         warnings.filterwarnings("ignore", message=r"PULP_CBC_CMD is deprecated",
                                 category=DeprecationWarning)
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapAbs=gap_abs)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapAbs=gap_abs, maxNodes=max_nodes,
+                                 options=["maxSolutions 1"] if first_solution else None)
 
 
 def solve(problem: Problem, *, overlap_cap: int | None, tolerance: float | None,
-          objective: str = "overlap", deadline: float) -> Outcome:
+          objective: str = "overlap", deadline: float, disjoint_first: bool = False) -> Outcome:
     """Solve with `objective`: "overlap" (least total sharing, seeded tie-break), "spread" (closest
-    mean difficulties) or "max_overlap" (least sharing on the worst pair)."""
+    mean difficulties) or "max_overlap" (least sharing on the worst pair).
+
+    `disjoint_first` (when every cell has enough items for all forms without sharing): try forms
+    that share nothing first. That model needs no sharing variables, so it is about half the size;
+    any answer of it is optimal (sharing 0). If it has none within a node limit, solve in full."""
     started = time.monotonic()
-    model = _Model(problem, tolerance, objective)
+    runs = 0
+    if disjoint_first and objective == "overlap" and problem.n_forms > 1:
+        out = _solve(_Model(problem, tolerance, objective, disjoint=True), None, deadline, DISJOINT_NODES)
+        if out.forms is not None:
+            out.seconds = time.monotonic() - started
+            return out
+        runs = out.iterations
+    out = _solve(_Model(problem, tolerance, objective), overlap_cap, deadline, None)
+    out.iterations += runs
+    out.seconds = time.monotonic() - started
+    return out
+
+
+def _solve(model: _Model, overlap_cap: int | None, deadline: float, max_nodes: int | None) -> Outcome:
+    """Solve, then add the pairwise limit for the pairs over it and solve again, until none is."""
+    problem, objective = model.p, model.objective
     out = Outcome(status="infeasible")
     constrained: set[tuple[int, int]] = set()
     while True:
@@ -82,8 +108,10 @@ def solve(problem: Problem, *, overlap_cap: int | None, tolerance: float | None,
         if remaining <= 0.05:
             out.status = "time_limit"
             break
-        status = model.run(remaining, GAP_ABS if objective != "spread" else None)
+        status = model.run(remaining, GAP_ABS if objective != "spread" else None, max_nodes)
         out.iterations += 1
+        if model.disjoint and status == "feasible":
+            status = "optimal"   # stopped at its first answer, which shares nothing: the least possible
         if status in ("infeasible", "time_limit"):
             out.status = status
             break
@@ -100,7 +128,6 @@ def solve(problem: Problem, *, overlap_cap: int | None, tolerance: float | None,
             model.limit_pair(*pair, overlap_cap)
             constrained.add(pair)
     out.pairs_constrained = len(constrained)
-    out.seconds = time.monotonic() - started
     return out
 
 
@@ -131,8 +158,8 @@ EQ, LE, GE = pulp.LpConstraintEQ, pulp.LpConstraintLE, pulp.LpConstraintGE
 
 
 class _Model:
-    def __init__(self, problem: Problem, tolerance: float | None, objective: str):
-        self.p = problem
+    def __init__(self, problem: Problem, tolerance: float | None, objective: str, disjoint: bool = False):
+        self.p, self.objective, self.disjoint = problem, objective, disjoint
         n, forms = problem.n_forms, range(problem.n_forms)
         lp = self.lp = pulp.LpProblem("form_assembly", pulp.LpMinimize)
         versions = sorted(v for cell in problem.cells for v in cell)
@@ -152,7 +179,10 @@ class _Model:
 
         # Total sharing = sum_i C(u_i, 2), as increments (see the module docstring).
         sharing = []
-        if n > 1:
+        if disjoint:
+            for i, vs in self.versions_of.items():
+                _add(lp, [(x[v, f], 1) for v in vs for f in forms], LE, 1, f"use_{i}")
+        elif n > 1:
             for i, vs in self.versions_of.items():
                 w = [(lp.add_variable(f"w_{i}_{k}", 0, 1), k - 1) for k in range(2, n + 1)]
                 _add(lp, [(x[v, f], 1) for v in vs for f in forms] + [(wk, -1) for wk, _ in w],
@@ -167,12 +197,16 @@ class _Model:
             if objective == "spread":
                 self.width = lp.add_variable("band_width", 0, problem.n_items)
             for f in forms:
-                load = [(x[v, f], problem.difficulty[v]) for v in versions]
-                _add(lp, load + [(self.lo, -1)], GE, 0, f"band_lo_{f}")
+                # The form's difficulty sum as one variable: the 2 band rows stay short, which
+                # halves the text PuLP writes for CBC (the long row is written once, not twice).
+                load = lp.add_variable(f"load_{f}", 0, problem.n_items)
+                _add(lp, [(x[v, f], problem.difficulty[v]) for v in versions] + [(load, -1)], EQ, 0,
+                     f"load_{f}")
+                _add(lp, [(load, 1), (self.lo, -1)], GE, 0, f"band_lo_{f}")
                 if self.width is None:
-                    _add(lp, load + [(self.lo, -1)], LE, tolerance * problem.n_items, f"band_hi_{f}")
+                    _add(lp, [(load, 1), (self.lo, -1)], LE, tolerance * problem.n_items, f"band_hi_{f}")
                 else:
-                    _add(lp, load + [(self.lo, -1), (self.width, -1)], LE, 0, f"band_hi_{f}")
+                    _add(lp, [(load, 1), (self.lo, -1), (self.width, -1)], LE, 0, f"band_hi_{f}")
 
         self.m = None
         if objective == "overlap":
@@ -204,17 +238,19 @@ class _Model:
         else:
             _add(self.lp, y, LE, cap, f"pair_{f}_{g}")
 
-    def run(self, remaining: float, gap_abs: float | None) -> str:
+    def run(self, remaining: float, gap_abs: float | None, max_nodes: int | None = None) -> str:
         # CBC reads whole seconds fine but not less than one; round up so a short budget still runs.
-        solver = make_cbc(max(1, math.ceil(remaining)), gap_abs)
+        # Every answer of the share-nothing model is optimal (sharing 0), so it may stop at the
+        # first: CBC's heuristics otherwise keep polishing the tie-break for as long again.
+        solver = make_cbc(max(1, math.ceil(remaining)), gap_abs, max_nodes, first_solution=self.disjoint)
         self.lp.solve(solver)
         if self.lp.status == pulp.LpStatusInfeasible:
             return "infeasible"
         if self.lp.sol_status == pulp.LpSolutionOptimal:
             return "optimal"
         if self.lp.sol_status == pulp.LpSolutionIntegerFeasible:
-            return "feasible"   # stopped on the time limit with a solution in hand
-        return "time_limit"
+            return "feasible"   # stopped on the time or node limit with a solution in hand
+        return "time_limit"     # stopped on a limit without a solution
 
     def chosen(self) -> list[list[int]]:
         forms: list[list[int]] = [[] for _ in range(self.p.n_forms)]

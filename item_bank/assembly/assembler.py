@@ -102,7 +102,8 @@ def assemble(blueprint: Blueprint, pool: Sequence[PoolItem], n_forms: int, *,
                             code="overlap_infeasible", details={**floor, "max_overlap": cap})
 
     deadline = started + time_limit
-    outcome = _milp.solve(problem, overlap_cap=cap, tolerance=tolerance, deadline=deadline)
+    outcome = _milp.solve(problem, overlap_cap=cap, tolerance=tolerance, deadline=deadline,
+                          disjoint_first=floor["forced_total"] == 0)
     if outcome.forms is None:
         from item_bank.assembly._diagnose import explain  # only on failure: keeps the happy path lean
         raise explain(outcome, problem, cap, tolerance, time_limit)

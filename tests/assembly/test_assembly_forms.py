@@ -128,6 +128,16 @@ def _two_level_pool():
     return bp, pool
 
 
+def test_forms_share_only_what_the_difficulty_band_needs():
+    # Enough items for disjoint forms, but disjoint forms miss the band: the share-nothing attempt
+    # fails and the full model shares exactly one item.
+    bp, pool = _two_level_pool()
+    result = assemble(bp, pool, 2, max_overlap=None, difficulty_tolerance=0.05)
+    check_forms(bp, pool, result, cap=None, tolerance=0.05)
+    assert result.stats.total_overlap == 1
+    assert result.stats.solver_runs == 2 and result.stats.solver_status == "optimal"
+
+
 def test_overlap_against_difficulty_says_which_to_relax_and_to_what():
     bp, pool = _two_level_pool()
     with pytest.raises(AssemblyError) as caught:
