@@ -1,32 +1,22 @@
-"""Forms and papers as plain data: the assembler's pool from bank versions, and the per-candidate
-shuffle (item order and option orders) that a recorded seed reproduces exactly.
+"""Forms and papers as plain data: the assembler's pool from bank versions, and the stored shape
+of a candidate's paper (form positions and option orders per body list).
 
+The shuffle itself is `item_bank.assembly.shuffle` (the one place that decides orders, from a
+seed that reproduces them exactly); this module only adapts bank rows to it and back.
 No database access here; `services` loads rows and stores what these functions return.
-
-The shuffle is meant to come from `item_bank.assembly.shuffle` (make_paper / seed_for); that
-module has not landed yet, so `seed_for` and `make_paper` below implement the same contract
-locally. Both are pure functions of their arguments: the same seed always gives the same paper.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from item_bank.assembly import PoolItem
+from item_bank.assembly import shuffle as library_shuffle
+from item_bank.assembly.shuffle import OPTION_LISTS, STATEMENT_LIST, seed_for
 
-# Lists inside a body that a paper may reorder, by item type, with the body flag that allows it.
-# true_false_cluster statements keep their order (a, b, c, d are referred to by letter);
-# numeric, text_entry and extended_text have nothing to reorder.
-SHUFFLED_LISTS: dict[str, tuple[str, ...]] = {
-    "single_choice": ("options",),
-    "multiple_response": ("options",),
-    "matching": ("sources", "targets"),
-    "ordering": ("choices",),
-}
+__all__ = ["Paper", "PaperEntry", "make_paper", "pool_item", "reorder_view", "seed_for"]
+BODY_LISTS = (*OPTION_LISTS, STATEMENT_LIST)
 
 
 def pool_item(version: Any) -> PoolItem:
@@ -34,13 +24,6 @@ def pool_item(version: Any) -> PoolItem:
     return PoolItem(version_id=version.id, item_id=str(version.item_id), topic=version.topic,
                     cognitive_level=version.cognitive_level, item_type=version.item_type,
                     difficulty=version.difficulty)
-
-
-def seed_for(exam_id: int, candidate_id: int, secret_key: str) -> str:
-    """A candidate's paper seed: HMAC-SHA256 of (exam, candidate) under the app's secret, so that
-    nobody without the key can predict another candidate's paper. 32 hex characters."""
-    message = f"paper/{exam_id}/{candidate_id}".encode()
-    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -61,42 +44,23 @@ class Paper:
     option_orders: dict[str, dict[str, list[str]]]
 
 
-def _shuffled_ids(entries: list[dict[str, Any]], rng: random.Random) -> list[str]:
-    """Shuffle the ids of a choice list; an entry marked `fixed` keeps its place."""
-    ids = [e["id"] for e in entries]
-    movable = [i for i, e in enumerate(entries) if not e.get("fixed")]
-    moved = [ids[i] for i in movable]
-    rng.shuffle(moved)
-    out = list(ids)
-    for slot, ident in zip(movable, moved):
-        out[slot] = ident
-    return out
-
-
 def make_paper(entries: Sequence[PaperEntry], seed: str) -> Paper:
-    """Shuffle a form for one candidate. Items are shuffled within each run of the form that has
-    one item type (the form's parts keep their order: Part I multiple choice, Part II true/false
-    ...); choice lists are shuffled where the item allows it (`body.shuffle`)."""
-    rng = random.Random(f"paper/{seed}")   # a str seed goes through SHA-512: stable everywhere
-    groups: dict[str, list[int]] = {}
-    for position, entry in enumerate(entries):
-        groups.setdefault(entry.item_type, []).append(position)
-    item_order: list[int] = []
-    for positions in groups.values():
-        positions = list(positions)
-        rng.shuffle(positions)
-        item_order += positions
+    """Shuffle a form for one candidate with the library's rules (parts stay grouped, fixed
+    options stay, true/false statements keep a-d), in the stored shape."""
+    views = {entry.version_id: {"type": entry.item_type, "shuffle": entry.body.get("shuffle", True),
+                                **{name: entry.body[name] for name in BODY_LISTS if name in entry.body}}
+             for entry in entries}
+    paper = library_shuffle.make_paper([e.version_id for e in entries], views, seed)
+    position = {entry.version_id: index for index, entry in enumerate(entries)}
     option_orders: dict[str, dict[str, list[str]]] = {}
     for entry in entries:
-        lists = {}
-        for name in SHUFFLED_LISTS.get(entry.item_type, ()):
-            choices = entry.body.get(name) or []
-            if entry.body.get("shuffle", True):
-                lists[name] = _shuffled_ids(choices, rng)
-            else:
-                lists[name] = [c["id"] for c in choices]
-        option_orders[str(entry.version_id)] = lists
-    return Paper(item_order, option_orders)
+        shown = paper.option_orders.get(entry.version_id, [])
+        # The library concatenates an item's lists; ids are unique within an item, so each
+        # list takes back its own ids in the order shown.
+        option_orders[str(entry.version_id)] = {
+            name: [i for i in shown if i in {c["id"] for c in entry.body[name]}]
+            for name in BODY_LISTS if name in entry.body}
+    return Paper([position[vid] for vid in paper.item_order], option_orders)
 
 
 def reorder_view(view: dict[str, Any], orders: dict[str, list[str]]) -> dict[str, Any]:
