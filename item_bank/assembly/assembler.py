@@ -17,12 +17,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from item_bank.assembly import _milp
 from item_bank.assembly._checks import AssemblyError, overlap_floor, shortages
 from item_bank.assembly.blueprint import Blueprint, coerce_level, normalise_label
 from item_bank.model import CognitiveLevel
+
+if TYPE_CHECKING:
+    from item_bank.assembly import _milp
 
 VersionId = int | str
 
@@ -101,6 +103,10 @@ def assemble(blueprint: Blueprint, pool: Sequence[PoolItem], n_forms: int, *,
         raise AssemblyError(floor_message(cap, max_overlap, floor, n_forms, blueprint.n_items),
                             code="overlap_infeasible", details={**floor, "max_overlap": cap})
 
+    # PuLP is imported here, not at module level: blueprints and papers (shuffle) work without it,
+    # e.g. on a kiosk, and `import item_bank.assembly` stays cheap.
+    from item_bank.assembly import _milp
+
     deadline = started + time_limit
     outcome = _milp.solve(problem, overlap_cap=cap, tolerance=tolerance, deadline=deadline,
                           disjoint_first=floor["forced_total"] == 0)
@@ -175,6 +181,8 @@ def version_key(version_id: VersionId) -> tuple:
 
 
 def _problem(blueprint: Blueprint, pool: list[PoolItem], n_forms: int, seed: int | str) -> _milp.Problem:
+    from item_bank.assembly import _milp
+
     # Sorting makes the model (and so the answer) independent of the order the pool arrives in.
     order = sorted(range(len(pool)), key=lambda k: version_key(pool[k].version_id))
     row_of = {row.cell: r for r, row in enumerate(blueprint.rows)}
@@ -198,6 +206,8 @@ def _problem(blueprint: Blueprint, pool: list[PoolItem], n_forms: int, seed: int
 
 def _result(blueprint: Blueprint, pool: list[PoolItem], problem: _milp.Problem, outcome: _milp.Outcome,
             cap: int | None, first_code: int, seconds: float) -> AssemblyResult:
+    from item_bank.assembly._milp import shared_items
+
     forms = []
     for f, chosen in enumerate(outcome.forms):
         chosen_set = set(chosen)
@@ -212,7 +222,7 @@ def _result(blueprint: Blueprint, pool: list[PoolItem], problem: _milp.Problem, 
         forms.append(Form(f, str(first_code + f), tuple(items)))
     means = {form.code: sum(problem.difficulty[v] for v in outcome.forms[f]) / problem.n_items
              for f, form in enumerate(forms)}
-    pairs = {(forms[f].code, forms[g].code): _milp.shared_items(problem, outcome.forms, f, g)
+    pairs = {(forms[f].code, forms[g].code): shared_items(problem, outcome.forms, f, g)
              for f, g in combinations(range(len(forms)), 2)}
     stats = AssemblyStats(
         pairwise_overlaps=pairs, mean_difficulties=means, max_overlap=max(pairs.values(), default=0),
