@@ -5,7 +5,7 @@ count of matching versions and at most one version of an item. Items are compare
 version: two forms holding different versions of one item share that item.
 
 Overlap. The pairwise "shared items" of forms f and g needs a variable per item per pair, which is
-~550,000 variables for 2,000 items and 24 forms: too big to write out. Two facts keep it small:
+~550,000 variables for 2,000 items and 24 forms: too big to write out. Three things keep it small:
 * The total over all pairs is sum_i C(u_i, 2) with u_i the number of forms using item i. C(u, 2) is
   convex, so it is linear with increment variables w[i, k] (k = 2..n, cost k - 1, 0 <= w <= 1):
   u_i <= 1 + sum_k w[i, k]; the solver fills the cheap increments first. That is the objective.
