@@ -195,6 +195,26 @@ def test_catalogue_is_complete_and_compiled():
             assert key in compiled, f"messages.mo is older than messages.po: {key!r} missing"
 
 
+def test_catalogue_covers_every_string_of_the_code():
+    """A string added to a template or a view without its translation fails here (run
+    `pybabel extract -F babel.cfg -k _l -o exam_server/translations/messages.pot .`, then
+    `pybabel update` and `pybabel compile -d exam_server/translations`)."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+    from babel.messages.pofile import read_po
+
+    root = Path(exam_server.__file__).parent.parent
+    with open(root / "babel.cfg") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    in_code = {message if isinstance(message, str) else message[0]
+               for _file, _line, message, _comments, _context in
+               extract_from_dir(str(root), method_map, options_map, keywords=keywords)}
+    with open(root / "exam_server" / "translations" / "vi" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        translated = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    assert sorted(in_code - translated) == []
+
+
 # --- access ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("username", ["proctor1", "student1"])

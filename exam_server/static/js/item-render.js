@@ -131,8 +131,8 @@ function trueFalse(body, ctx) {
       "aria-label": `${"abcdefgh"[i]}) ${s.false}`, onchange: () => ctx.changed() });
     rows.push({ id: statement.id, yes, no });
     tbody.append(h("tr", {},
-      h("td", {}, h("span", { class: "choice-letter", text: `${"abcdefgh"[i]})` }),
-        h("span", { class: "choice-html", html: statement.html })),
+      h("td", {}, h("div", { class: "tf-statement" }, h("span", { class: "choice-letter", text: `${"abcdefgh"[i]})` }),
+        h("span", { class: "choice-html", html: statement.html }))),
       h("td", { class: "tf-col" }, yes), h("td", { class: "tf-col" }, no)));
   });
   table.append(tbody);
