@@ -722,8 +722,13 @@ async function save() {
   } else {
     showBanner(`${S.save_failed} ${describe(result.data)}`);
     const target = showFieldError(result.data);
-    const focusable = target && target.querySelector("input, textarea, select");
-    if (focusable) focusable.focus();
+    if (target) {
+      target.scrollIntoView({ block: "center" });
+      const focusable = target.querySelector("input:not([type=hidden]), textarea, select");
+      if (focusable) focusable.focus({ preventScroll: true });
+    } else {
+      banner.scrollIntoView({ block: "center" });
+    }
   }
 }
 
