@@ -317,3 +317,95 @@ def test_import_spreadsheet_and_export(session_for, tmp_path):
     path = download.value.path()
     with open(path, "rb") as f:
         assert f.read(2) == b"PK"  # a zip
+
+
+def test_renderer_responses_are_what_the_server_accepts(chromium):
+    """static/js/item-render.js is the student page's renderer too: for every type, what it
+    reports as the response is what the type's check_response accepts, and a right answer
+    scores full marks. No server: the page and the module are served from the files."""
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    import exam_server
+    from item_bank import types as item_types
+    from item_bank.serialize import item_from_dict
+    from tests.server.test_pages import SAMPLES, item_json
+
+    static = Path(exam_server.__file__).parent / "static"
+    context = chromium.new_context()
+
+    def serve(route):
+        path = urlparse(route.request.url).path
+        if path == "/":
+            route.fulfill(body="<!doctype html><meta charset=utf-8><body></body>", content_type="text/html")
+        else:
+            route.fulfill(path=str(static / path.removeprefix("/static/")))
+
+    context.route("http://renderer.test/**", serve)
+    page = context.new_page()
+    page.goto("http://renderer.test/")
+    items = {t: item_types.validate_item(item_from_dict(item_json(t))) for t in SAMPLES}
+    views = {t: item_types.student_view(item) for t, item in items.items()}
+    unanswered = page.evaluate("""async (views) => {
+        const { renderItem } = await import("/static/js/item-render.js");
+        window.answers = {};
+        const out = {};
+        for (const [type, view] of Object.entries(views)) {
+          const box = document.createElement("section");
+          box.id = `play-${type}`;
+          document.body.append(box);
+          window.answers[type] = renderItem(box, view, { interactive: true });
+          out[type] = window.answers[type].getResponse();
+        }
+        return out;
+      }""", views)
+    assert unanswered == {t: None for t in SAMPLES}
+
+    def box(item_type: str) -> str:
+        return f"#play-{item_type}"
+
+    page.check(f'{box("single_choice")} input[value="B"]')
+    page.check(f'{box("multiple_response")} input[value="A"]')
+    page.check(f'{box("multiple_response")} input[value="C"]')
+    for row, value in enumerate(["true", "false", "true", "false"], start=1):
+        page.check(f'{box("true_false_cluster")} tbody tr:nth-child({row}) input[value="{value}"]')
+    page.fill(f'{box("numeric")} input', "1,52")
+    page.fill(f'{box("text_entry")} input', "ha noi")
+    page.fill(f'{box("extended_text")} textarea', "Tây Tiến là bài thơ của Quang Dũng.")
+    page.select_option(f'{box("matching")} .match-sources li:nth-child(1) select', "b")
+    page.select_option(f'{box("matching")} .match-sources li:nth-child(2) select', "a")
+    for _ in range(2):  # 1945, 1954, 1930 -> 1930, 1945, 1954
+        page.click(f'{box("ordering")} li[data-id="c"] [data-up]')
+
+    responses = page.evaluate("() => Object.fromEntries(Object.entries(window.answers).map(([t, a]) => [t, a.getResponse()]))")
+    assert responses == {
+        "single_choice": "B", "multiple_response": ["A", "C"],
+        "true_false_cluster": {"a": True, "b": False, "c": True, "d": False},
+        "numeric": "1,52", "text_entry": "ha noi", "extended_text": "Tây Tiến là bài thơ của Quang Dũng.",
+        "matching": {"1": "b", "2": "a"}, "ordering": ["c", "a", "b"],
+    }
+    for item_type, response in responses.items():
+        result = item_types.score(items[item_type], response)
+        if item_type == "extended_text":
+            assert result.needs_manual
+        else:
+            assert result.fraction == 1.0, item_type
+
+    # An earlier answer is shown again (a reload during the exam), and time up locks the answer.
+    restored = page.evaluate("""async (args) => {
+        const { renderItem } = await import("/static/js/item-render.js");
+        const out = {};
+        for (const [type, view] of Object.entries(args.views)) {
+          const box = document.createElement("section");
+          document.body.append(box);
+          const answer = renderItem(box, view, { response: args.responses[type] });
+          out[type] = answer.getResponse();
+          answer.setInteractive(false);
+          out[type + ":locked"] = [...box.querySelectorAll("input, select, textarea")].every((c) => c.disabled);
+        }
+        return out;
+      }""", {"views": views, "responses": responses})
+    for item_type, response in responses.items():
+        assert restored[item_type] == response, item_type
+        assert restored[f"{item_type}:locked"], item_type
+    context.close()

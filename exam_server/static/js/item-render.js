@@ -14,6 +14,7 @@
 //                            unanswered; exactly what the server's check_response accepts
 //   answer.setResponse(r) -> show an earlier response
 //   answer.isAnswered()   -> getResponse() is not null
+//   answer.setInteractive(false) -> lock the answer (time is up), true to unlock
 //   answer.element        -> the rendered root element
 //
 // studentView is what item_bank.types.student_view returns: {type, stem, body}. Its HTML was
@@ -266,6 +267,7 @@ function ordering(body, ctx) {
   }
   refresh();
   return {
+    refresh,
     node: h("div", { class: "ordering" }, h("p", { class: "muted hint", text: s.order_hint }), list),
     get: () => (moved ? [...list.children].map((li) => li.dataset.id) : null),
     set(response) {
@@ -321,6 +323,13 @@ export function renderItem(container, studentView, options = {}) {
     getResponse: () => part.get(),
     setResponse: (response) => part.set(response),
     isAnswered: () => part.get() !== null,
+    setInteractive(flag) {
+      ctx.interactive = !!flag;
+      for (const control of root.querySelectorAll(".item-answer input, .item-answer select, .item-answer textarea")) {
+        control.disabled = !ctx.interactive;
+      }
+      if (part.refresh) part.refresh();
+    },
   };
   if (opts.response !== undefined && opts.response !== null) part.set(opts.response);
   ctx.changed = () => {
