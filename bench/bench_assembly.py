@@ -12,25 +12,10 @@ import random
 import statistics
 import time
 
-from item_bank.assembly import Blueprint, BlueprintRow, PoolItem, assemble
-from item_bank.model import CognitiveLevel as L
+from item_bank.assembly import Blueprint, PoolItem, assemble
+from item_bank.assembly.examples import MATH_2025_ROWS
 
-SC, TF, NUM = "single_choice", "true_false_cluster", "numeric"
-ROWS = [
-    BlueprintRow("Hàm số", L.BIET, SC, 3, 0.25),
-    BlueprintRow("Hàm số", L.HIEU, SC, 2, 0.25),
-    BlueprintRow("Nguyên hàm - Tích phân", L.BIET, SC, 2, 0.25),
-    BlueprintRow("Hình học Oxyz", L.BIET, SC, 2, 0.25),
-    BlueprintRow("Thống kê - Xác suất", L.HIEU, SC, 3, 0.25),
-    BlueprintRow("Hàm số", L.HIEU, TF, 1, 1.0),
-    BlueprintRow("Nguyên hàm - Tích phân", L.VAN_DUNG, TF, 1, 1.0),
-    BlueprintRow("Hình học Oxyz", L.HIEU, TF, 1, 1.0),
-    BlueprintRow("Thống kê - Xác suất", L.VAN_DUNG, TF, 1, 1.0),
-    BlueprintRow("Hàm số", L.VAN_DUNG, NUM, 2, 0.5),
-    BlueprintRow("Hình học Oxyz", L.VAN_DUNG, NUM, 2, 0.5),
-    BlueprintRow("Thống kê - Xác suất", L.VAN_DUNG_CAO, NUM, 1, 0.5),
-    BlueprintRow("Nguyên hàm - Tích phân", L.VAN_DUNG_CAO, NUM, 1, 0.5),
-]
+ROWS = MATH_2025_ROWS
 
 
 def make_pool(blueprint: Blueprint, size: int, seed: int = 2025) -> list[PoolItem]:
