@@ -16,6 +16,9 @@ from sqlalchemy.engine import make_url
 
 from exam_server.core.migrate import all_models, upgrade
 
+# Card fixtures (test PKI, simulated cards, the pcscd + vpcd path) for every suite that needs them.
+pytest_plugins = ["card_fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URLS = [u for u in (os.environ.get("EXAM_TEST_POSTGRES_URL"),
                              "postgresql+psycopg://postgres@127.0.0.1:5432/test",
