@@ -1,6 +1,7 @@
 """The application factory."""
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any
 
@@ -10,8 +11,20 @@ from flask_login import current_user
 
 from exam_server.core import auth, db, errors
 from exam_server.core.config import load_config
+from exam_server.core.extensions import socketio
 
 babel = Babel()
+
+# Each feature's HTTP blueprints, by module; a module exposes `bp`.
+BLUEPRINT_MODULES = (
+    "exam_server.accounts.routes",
+    "exam_server.bank.api",
+    "exam_server.bank.pages",
+    "exam_server.bank.media_routes",
+    "exam_server.exams.api",
+    "exam_server.live.routes",      # session tokens, live pages (student exam page, proctor room)
+    "exam_server.results.api",      # results, essay scoring queue, corrections
+)
 
 
 def select_locale() -> str:
@@ -36,17 +49,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
 
-    from exam_server.accounts.routes import bp as accounts_bp
-    from exam_server.bank.api import bp as bank_api_bp
-    from exam_server.bank.media_routes import bp as media_bp
-    from exam_server.bank.pages import bp as bank_pages_bp
-    from exam_server.exams.api import bp as exams_api_bp
+    for module_name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(module_name).bp)
+    socketio.init_app(app, message_queue=app.config["REDIS_URL"],
+                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []))
+    from exam_server.live.sockets import register_namespaces
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(bank_api_bp)
-    app.register_blueprint(bank_pages_bp)
-    app.register_blueprint(media_bp)
-    app.register_blueprint(exams_api_bp)
+    register_namespaces(socketio)
 
     @app.route("/")
     @auth.public

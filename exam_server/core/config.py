@@ -56,6 +56,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "API_TOKEN_TTL_SECONDS": int(env.get("EXAM_API_TOKEN_TTL_SECONDS", 12 * 3600)),
         "SEARCH_PAGE_SIZE_MAX": 100,
+        # None lets Flask-SocketIO pick (gevent under gunicorn's gevent worker, else threading).
+        "SOCKETIO_ASYNC_MODE": env.get("EXAM_SOCKETIO_ASYNC_MODE") or None,
+        "SOCKETIO_CORS_ORIGINS": [],   # same origin only: exam pages are served by this server
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -24,4 +24,6 @@ def all_models() -> None:
     """Import every feature's models so that Base.metadata knows all tables."""
     import exam_server.accounts.models
     import exam_server.bank.models
-    import exam_server.exams.models  # noqa: F401
+    import exam_server.exams.models
+    import exam_server.live.models
+    import exam_server.results.models  # noqa: F401

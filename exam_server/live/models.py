@@ -1,0 +1,1 @@
+"""Tables of this feature (being built: issue 4)."""
