@@ -79,3 +79,11 @@ def revoke_token(token: str) -> None:
         ApiToken.token_sha256 == hashlib.sha256(token.encode()).hexdigest()))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+
+
+def display_names(user_ids: set[int]) -> dict[int, str]:
+    """user id -> the name to show (full name, else username)."""
+    if not user_ids:
+        return {}
+    users = session.scalars(select(User).where(User.id.in_(user_ids)))
+    return {u.id: u.full_name or u.username for u in users}

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
 from exam_server.bank import media, search, services, transfer
-from exam_server.bank.models import ItemEvent, ItemVersion, VersionStatus
+from exam_server.bank.models import ItemEvent, ItemVersion
 from exam_server.core.auth import roles
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError
@@ -77,8 +77,12 @@ def get_item_version(identifier: str, number: int):
 def revise_item(identifier: str):
     body = json_body()
     comment = str(body.pop("comment", "") or "")
+    base_version = body.pop("base_version", None)
+    if base_version is not None and (not isinstance(base_version, int) or isinstance(base_version, bool)):
+        raise ApiError("bad_base_version", "base_version is the version number the edit started from.", 422,
+                       "base_version")
     version = services.revise_item(identifier, item_from_dict(body, identifier=identifier), current_user,
-                                   comment)
+                                   comment, base_version=base_version)
     session.commit()
     return version_json(version)
 
@@ -112,9 +116,8 @@ def preview_item():
 @bp.route("/review-queue")
 @roles(*AUTHORS)
 def review_queue():
-    rows, _total = search.search(search.SearchFilters(status=VersionStatus.IN_REVIEW.value), 1, 100)
-    rows = [v for v in rows if v.created_by_id != current_user.id]
-    return {"items": [version_json(v, full=False) for v in rows]}
+    others, _own = search.review_queue(current_user.id)
+    return {"items": [version_json(v, full=False) for v in others]}
 
 
 @bp.route("/media", methods=["POST"])

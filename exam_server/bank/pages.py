@@ -14,15 +14,12 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
-from exam_server.accounts.models import User
+from exam_server.accounts.services import display_names
 from exam_server.bank import search, services
-from exam_server.bank.models import Item as ItemRow
 from exam_server.bank.models import ItemVersion, VersionStatus
 from exam_server.bank.workflow import REVIEW_ACTIONS, WORKFLOW
 from exam_server.core.auth import roles
-from exam_server.core.db import session
 from exam_server.core.errors import ApiError
 from exam_server.core.http import int_arg
 from item_bank import types as item_types
@@ -199,19 +196,6 @@ def _bank_context() -> dict[str, Any]:
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _topics() -> list[str]:
-    """Topics in use (latest versions), for the topic filter and the editor's suggestions."""
-    query = (select(ItemVersion.topic).join(ItemRow, ItemRow.latest_version_id == ItemVersion.id)
-             .where(ItemVersion.topic != "").distinct().order_by(ItemVersion.topic).limit(500))
-    return list(session.scalars(query))
-
-
-def _user_names(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {u.id: u.full_name or u.username for u in session.scalars(select(User).where(User.id.in_(ids)))}
-
-
 def _filters_or_error() -> tuple[search.SearchFilters, ApiError | None]:
     try:
         return search.SearchFilters.from_args(request.args), None
@@ -254,11 +238,11 @@ def item_list():
     page = int_arg("page", 1, 1, 100_000)
     rows, total = ([], 0) if error else search.search(filters, page, PER_PAGE)
     pages = max(1, math.ceil(total / PER_PAGE))
-    names = _user_names({v.created_by_id for v in rows})
+    names = display_names({v.created_by_id for v in rows})
     base_args = _query_without("page")
     return render_template(
         "bank/item_list.html", rows=rows, total=total, page=page, pages=pages, filters=filters,
-        error=error, topics=_topics(), names=names, base_args=base_args,
+        error=error, topics=search.topics_in_use(), names=names, base_args=base_args,
         export_url=url_for("bank_api.export_qti", **_query_without("page")),
         mine=filters.created_by_id == current_user.id), (400 if error else 200)
 
@@ -285,6 +269,7 @@ def _editor(type_name: str, version: ItemVersion | None, item: dict | None):
         "type": type_name,
         "item": item,
         "identifier": version.item.identifier if version else None,
+        "base_version": version.number if version else None,
         "editable": editable,
         "urls": {
             "preview": url_for("bank_api.preview_item"),
@@ -298,7 +283,7 @@ def _editor(type_name: str, version: ItemVersion | None, item: dict | None):
         "subject": "math", "grade": 12, "topic": "", "learning_outcome": "", "cognitive_level": "biet",
         "difficulty": None, "tags": [], "author": "", "source": "", "language": "vi"}
     return render_template("bank/editor.html", type_name=type_name, version=version, item=item, meta=meta,
-                           config=config, editable=editable, topics=_topics())
+                           config=config, editable=editable, topics=search.topics_in_use())
 
 
 @bp.route("/items/<identifier>")
@@ -319,7 +304,7 @@ def _view(identifier: str, number: int | None):
     versions = services.list_versions(identifier)
     events = list(reversed(services.list_events(identifier)))  # newest first
     version_numbers = {v.id: v.number for v in versions}
-    names = _user_names({v.created_by_id for v in versions} | {e.actor_id for e in events})
+    names = display_names({v.created_by_id for v in versions} | {e.actor_id for e in events})
     is_latest = version.id == latest.id
     return render_template(
         "bank/item_view.html", **_item_view_data(version), latest=latest, is_latest=is_latest,
@@ -332,11 +317,9 @@ def _view(identifier: str, number: int | None):
 @bp.route("/review")
 @roles(*AUTHORS)
 def review_queue():
-    rows, _total = search.search(search.SearchFilters(status=VersionStatus.IN_REVIEW.value), 1,
-                                 REVIEW_QUEUE_MAX)
-    queue = [_item_view_data(v) for v in rows if v.created_by_id != current_user.id]
-    own = [v for v in rows if v.created_by_id == current_user.id]
-    names = _user_names({v.created_by_id for v in rows})
+    others, own = search.review_queue(current_user.id, REVIEW_QUEUE_MAX)
+    queue = [_item_view_data(v) for v in others]
+    names = display_names({v.created_by_id for v in others + own})
     return render_template("bank/review.html", queue=queue, own=own, names=names)
 
 
@@ -351,6 +334,6 @@ def import_page():
 def export_page():
     filters, error = _filters_or_error()
     total = 0 if error else search.search(filters, 1, 1)[1]
-    return render_template("bank/export.html", filters=filters, error=error, total=total, topics=_topics(),
+    return render_template("bank/export.html", filters=filters, error=error, total=total, topics=search.topics_in_use(),
                            export_url=url_for("bank_api.export_qti", **_query_without("page")),
                            mine=filters.created_by_id == current_user.id), (400 if error else 200)

@@ -110,3 +110,19 @@ def search(filters: SearchFilters, page: int = 1, per_page: int = 20) -> tuple[l
     rows = session.scalars(query.order_by(ItemVersion.item_id.desc())
                            .offset((page - 1) * per_page).limit(per_page))
     return list(rows), int(total or 0)
+
+
+def topics_in_use(limit: int = 500) -> list[str]:
+    """Topics of the latest versions, for the topic filter and the editor's suggestions."""
+    query = (select(ItemVersion.topic).join(ItemRow, ItemRow.latest_version_id == ItemVersion.id)
+             .where(ItemVersion.topic != "").distinct().order_by(ItemVersion.topic).limit(limit))
+    return list(session.scalars(query))
+
+
+def review_queue(user_id: int, limit: int = 100) -> tuple[list[ItemVersion], list[ItemVersion]]:
+    """Versions in review: (by other authors, for this user to review; this user's own, waiting).
+    Split in the query, so a user's own pile never hides other teachers' items."""
+    in_review = build_query(SearchFilters(status=VersionStatus.IN_REVIEW.value)).order_by(ItemVersion.id)
+    others = session.scalars(in_review.where(ItemVersion.created_by_id != user_id).limit(limit))
+    own = session.scalars(in_review.where(ItemVersion.created_by_id == user_id).limit(limit))
+    return list(others), list(own)

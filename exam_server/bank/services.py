@@ -19,6 +19,8 @@ from item_bank.text import fold
 
 _TAG_RE = re.compile(r"<[^>]+>")
 EDITABLE_FROM = frozenset({VersionStatus.DRAFT, VersionStatus.APPROVED})
+# Path words under /bank/items/ and /api/v1/items/ that an identifier would shadow.
+RESERVED_IDENTIFIERS = frozenset({"new", "preview"})
 
 
 def _plain_text(html: str) -> str:
@@ -115,6 +117,9 @@ def list_events(identifier: str) -> list[ItemEvent]:
 def create_item(item: Item, actor: User, *, action: str = "create") -> ItemVersion:
     """Validate and store a new item as version 1, a draft."""
     _require_author_role(actor)
+    if item.identifier.lower() in RESERVED_IDENTIFIERS:
+        raise ApiError("reserved_identifier", f"{item.identifier!r} is a reserved word; choose another identifier.",
+                       422, "identifier")
     item = item_types.validate_item(item)
     if session.scalar(select(ItemRow.id).where(ItemRow.identifier == item.identifier)) is not None:
         raise Conflict("identifier_taken", f"An item {item.identifier!r} exists already.", "identifier")
@@ -126,12 +131,18 @@ def create_item(item: Item, actor: User, *, action: str = "create") -> ItemVersi
     return version
 
 
-def revise_item(identifier: str, item: Item, actor: User, comment: str = "") -> ItemVersion:
+def revise_item(identifier: str, item: Item, actor: User, comment: str = "",
+                base_version: int | None = None) -> ItemVersion:
     """Save an edit as a new version. Nothing is overwritten: a replaced draft is superseded,
-    an approved version stays approved (and in use) until its successor is approved."""
+    an approved version stays approved (and in use) until its successor is approved.
+    `base_version`: the version the editor started from; if someone saved since, refuse rather
+    than silently stack this edit on top of theirs."""
     _require_author_role(actor)
     row = get_item_row(identifier)
     latest = row.latest_version
+    if base_version is not None and base_version != latest.number:
+        raise Conflict("stale_version", f"Someone saved version {latest.number} while you were editing "
+                       f"version {base_version}; reload it and apply your changes again.", "base_version")
     if latest.status not in EDITABLE_FROM:
         raise Conflict("not_editable", f"Version {latest.number} is {latest.status.value}: "
                        "withdraw it from review first." if latest.status == VersionStatus.IN_REVIEW

@@ -154,3 +154,28 @@ def test_media_upload_and_use(client, teacher):
     svg = client.post("/api/v1/media", data={"file": (__import__("io").BytesIO(b"<svg/>"), "a.svg")},
                       headers=teacher, content_type="multipart/form-data")
     assert svg.status_code == 415
+
+
+def test_an_edit_from_a_stale_version_is_refused(client, teacher, token_for):
+    payload = item_payload()
+    ident = _create(client, teacher, payload)["identifier"]
+    other_teacher = token_for("teacher2")
+    first = client.put(f"/api/v1/items/{ident}", json={**payload, "base_version": 1}, headers=other_teacher)
+    assert first.status_code == 200 and first.get_json()["version"] == 2
+    late = client.put(f"/api/v1/items/{ident}", json={**payload, "base_version": 1}, headers=teacher)
+    assert late.status_code == 409 and late.get_json()["error"] == "stale_version"
+    assert client.get(f"/api/v1/items/{ident}", headers=teacher).get_json()["version"] == 2
+
+
+def test_reserved_identifiers_are_refused(client, teacher):
+    response = client.post("/api/v1/items", json=item_payload() | {"identifier": "new"}, headers=teacher)
+    assert response.status_code == 422 and response.get_json()["error"] == "reserved_identifier"
+
+
+def test_review_queue_shows_other_authors_only(client, teacher, reviewer):
+    mine = _create(client, teacher, item_payload())["identifier"]
+    theirs = _create(client, reviewer, item_payload())["identifier"]
+    for ident, headers in ((mine, teacher), (theirs, reviewer)):
+        client.post(f"/api/v1/items/{ident}/submit", headers=headers)
+    queue = client.get("/api/v1/review-queue", headers=teacher).get_json()["items"]
+    assert [i["identifier"] for i in queue] == [theirs]

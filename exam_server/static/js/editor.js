@@ -699,7 +699,7 @@ async function save() {
   saveStatus.textContent = S.saving;
   const item = collect();
   const isNew = !config.identifier;
-  const payload = isNew ? item : { ...item, comment: commentInput ? commentInput.value.trim() : "" };
+  const payload = isNew ? item : { ...item, base_version: config.base_version, comment: commentInput ? commentInput.value.trim() : "" };
   const result = await api(isNew ? config.urls.create : config.urls.update, { method: isNew ? "POST" : "PUT", json: payload });
   if (result.ok) {
     clearTimeout(draftTimer);
