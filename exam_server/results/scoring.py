@@ -135,8 +135,8 @@ def score_question(question: Question, response: Any, corrections: Corrections |
                    manual_fraction: Decimal | None = None) -> ScoredQuestion:
     corrections = corrections or Corrections()
     points = to_decimal(question.points)
-    base = dict(number=question.number, item_version_id=question.item_version_id, response=response,
-                max_points=points)
+    base = {"number": question.number, "item_version_id": question.item_version_id, "response": response,
+            "max_points": points}
     if question.item_version_id in corrections.dropped:
         needs_manual = question.content.type == "extended_text"
         return ScoredQuestion(**base, fraction=ONE, points=quantize_points(points), needs_manual=needs_manual,
