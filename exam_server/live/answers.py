@@ -46,9 +46,13 @@ def _check_response(entry: PaperItem, response: Any) -> Any:
     version = entry.item_version
     content = ItemContent(type=version.item_type, stem=version.stem, body=version.body, key=version.answer_key)
     try:
-        return get_type(version.item_type).check_response(content, response)
+        get_type(version.item_type).check_response(content, response)
     except ResponseError as exc:
         raise LiveError("invalid_response", exc.message, "response", 422) from None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise LiveError("invalid_response", "The response does not have this question's shape.",
+                        "response", 422) from None
+    return response   # stored as sent (its shape checked); scoring normalises it again
 
 
 def _store(attempt: Attempt, question: int, kind: str, response: Any, client_seq: int, now: datetime) -> int:
