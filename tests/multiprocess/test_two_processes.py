@@ -1,0 +1,175 @@
+"""Two server processes sharing PostgreSQL and a Redis message queue: a proctor connected to
+process B pauses a student connected to process A, and the student hears it within 2 seconds.
+
+Needs Redis and PostgreSQL: with CI=true their absence fails the test, elsewhere it is skipped."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+import socketio as sio_client
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import IN_CI, PASSWORD, _postgres_admin_url
+from tests.server.exam_factories import live_exam
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+
+REDIS_URL = os.environ.get("EXAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+RUNNER = Path(__file__).with_name("run_server.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _unavailable(message: str):
+    if IN_CI:
+        pytest.fail(message + ": CI must run the two-process test")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        _unavailable(f"Redis is not reachable at {REDIS_URL} ({type(exc).__name__})")
+    return REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def fresh_postgres():
+    """A database of its own (both server processes use it), migrated, dropped afterwards."""
+    from exam_server.core.migrate import upgrade
+
+    admin_url, error = _postgres_admin_url()
+    if admin_url is None:
+        _unavailable(f"PostgreSQL is not reachable ({error})")
+    name = f"exam_mp_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(fresh_postgres):   # the conftest's app, users and token_for use this database
+    return fresh_postgres
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def servers(fresh_postgres, redis_url, tmp_path):
+    env = {**os.environ, "EXAM_DATABASE_URL": fresh_postgres, "EXAM_REDIS_URL": redis_url,
+           "EXAM_SECRET_KEY": "two-process-test-secret", "EXAM_INSTANCE_PATH": str(tmp_path / "instance"),
+           "PYTHONPATH": str(ROOT)}
+    procs, urls = [], []
+    try:
+        for name in ("a", "b"):
+            port = _free_port()
+            log = open(tmp_path / f"server-{name}.log", "wb")  # noqa: SIM115 - closed below
+            procs.append((subprocess.Popen([sys.executable, str(RUNNER), str(port)], env=env, cwd=ROOT,
+                                           stdout=log, stderr=subprocess.STDOUT), log))
+            urls.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        for url, (proc, _log) in zip(urls, procs):
+            while True:
+                assert proc.poll() is None, (tmp_path / "server-a.log").read_text()[-3000:]
+                try:
+                    if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    pass
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        yield urls
+    finally:
+        for proc, log in procs:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.close()
+
+
+def _login(base: str, username: str) -> str:
+    http = requests.Session()
+    page = http.get(base + "/login", timeout=5)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = http.post(base + "/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf},
+                         allow_redirects=False, timeout=5)
+    assert response.status_code == 302, response.text[:500]
+    return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+
+
+def test_pause_crosses_processes(app, client, token_for, users, servers):
+    from exam_server.core.db import session
+    from exam_server.exams.models import Candidate
+    from exam_server.live.services import issue_session_token
+
+    exam = live_exam(app, client, token_for, users)
+    with app.app_context():
+        token = issue_session_token(session.get(Candidate, exam.candidate(1)), None, "chip", "")
+        session.commit()
+    process_a, process_b = servers
+    got: dict[str, list] = {"attempt_state": [], "paused": []}
+    arrived = {name: threading.Event() for name in got}
+
+    student = sio_client.Client(reconnection=False)
+    proctor = sio_client.Client(reconnection=False)
+    for name in got:
+        def handler(data, name=name):
+            got[name].append((time.monotonic(), data))
+            arrived[name].set()
+
+        student.on(name, handler, namespace="/student")
+    try:
+        student.connect(process_a, namespaces=["/student"], auth={"token": token}, wait_timeout=10)
+        assert arrived["attempt_state"].wait(5)
+        assert got["attempt_state"][0][1]["status"] == "not_started"
+        arrived["attempt_state"].clear()
+
+        proctor.connect(process_b, namespaces=["/proctor"], headers={"Cookie": _login(process_b, "proctor1")},
+                        wait_timeout=10)
+        where = {"exam_id": exam.exam_id, "room_id": exam.room_id}
+        joined = proctor.call("join", where, namespace="/proctor", timeout=10)
+        assert joined["ok"], joined
+        assert [c["online"] for c in joined["room"]["candidates"]][0] is True   # seen from process B
+        assert proctor.call("start_room", where, namespace="/proctor", timeout=10) == {"ok": True}
+        assert arrived["attempt_state"].wait(2), "start did not reach process A"
+        assert got["attempt_state"][-1][1]["status"] == "in_progress"
+
+        sent = time.monotonic()
+        answer = proctor.call("pause", {**where, "candidate_id": exam.candidate(1), "reason": "cross-process"},
+                              namespace="/proctor", timeout=10)
+        assert answer == {"ok": True}
+        assert arrived["paused"].wait(2), "the pause did not reach the student on the other process"
+        at, data = got["paused"][0]
+        assert data == {"reason": "cross-process"} and at - sent < 2
+    finally:
+        student.disconnect()
+        proctor.disconnect()
