@@ -101,7 +101,7 @@ def require_active(attempt: Attempt, now: datetime) -> None:
 
 
 def _score(attempt: Attempt) -> None:
-    from exam_server.results.services import score_attempt   # owned by the results feature
+    from exam_server.results.services import score_attempt  # owned by the results feature
 
     score_attempt(attempt)
 

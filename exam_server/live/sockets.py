@@ -467,7 +467,7 @@ def _sweep_loop(app, socketio: SocketIO) -> None:
         try:
             with app.app_context():
                 sweep_once(send_time=passes % every == 0)
-        except Exception:  # noqa: BLE001 - the loop must survive a bad pass; it is logged
+        except Exception:
             log.exception("deadline sweeper pass failed")
 
 

@@ -141,10 +141,10 @@ def test_pause_crosses_processes(app, client, token_for, users, servers):
 
     student = sio_client.Client(reconnection=False)
     proctor = sio_client.Client(reconnection=False)
-    for name in got:
-        def handler(data, name=name):
-            got[name].append((time.monotonic(), data))
-            arrived[name].set()
+    for name, seen in got.items():
+        def handler(data, seen=seen, event=arrived[name]):
+            seen.append((time.monotonic(), data))
+            event.set()
 
         student.on(name, handler, namespace="/student")
     try:
@@ -158,7 +158,7 @@ def test_pause_crosses_processes(app, client, token_for, users, servers):
         where = {"exam_id": exam.exam_id, "room_id": exam.room_id}
         joined = proctor.call("join", where, namespace="/proctor", timeout=10)
         assert joined["ok"], joined
-        assert [c["online"] for c in joined["room"]["candidates"]][0] is True   # seen from process B
+        assert joined["room"]["candidates"][0]["online"] is True   # seen from process B
         assert proctor.call("start_room", where, namespace="/proctor", timeout=10) == {"ok": True}
         assert arrived["attempt_state"].wait(2), "start did not reach process A"
         assert got["attempt_state"][-1][1]["status"] == "in_progress"
