@@ -261,10 +261,12 @@ def _criterion(value: Any, field: str, maximum: Decimal) -> Decimal:
         points = scoring.to_decimal(value.strip() if isinstance(value, str) else value)
     except (InvalidOperation, ValueError):
         raise _bad(field, "Each criterion's points must be a number.") from None
-    if not points.is_finite() or points != points.quantize(CRITERION_STEP):
-        raise _bad(field, "Points are given to at most two decimal places.")
+    if not points.is_finite():
+        raise _bad(field, "Each criterion's points must be a finite number.")
     if not Decimal(0) <= points <= maximum:
         raise _bad(field, f"Points must be between 0 and {maximum} for this criterion.", "out_of_range")
+    if points != points.quantize(CRITERION_STEP):
+        raise _bad(field, "Points are given to at most two decimal places.")
     return points
 
 
