@@ -24,6 +24,7 @@ BLUEPRINT_MODULES = (
     "exam_server.exams.api",
     "exam_server.live.routes",      # session tokens, live pages (student exam page, proctor room)
     "exam_server.results.api",      # results, essay scoring queue, corrections
+    "exam_server.checkin.api",      # kiosk check-in (chip evidence), manual admission, photos
 )
 
 

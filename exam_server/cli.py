@@ -130,6 +130,39 @@ def cmd_export_qti(args) -> int:
     return 0
 
 
+def cmd_enrol_kiosk(args) -> int:
+    from exam_server.checkin import services as checkin
+    from exam_server.core.db import session
+    from exam_server.core.errors import ApiError
+
+    app = _app(args)
+    try:
+        public_key = Path(args.public_key).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        sys.exit(f"exam-server enrol-kiosk: cannot read {args.public_key}: {exc}")
+    with app.app_context():
+        try:
+            kiosk = checkin.enrol_kiosk(args.exam, args.room, args.name, public_key, None)
+        except ApiError as exc:
+            sys.exit(f"exam-server enrol-kiosk: {exc.message}")
+        session.commit()
+        print(f"kiosk {kiosk.name} enrolled with id {kiosk.id} (exam {kiosk.exam_id}, room {kiosk.room_id}); "
+              f"start it with: exam-kiosk run --kiosk-id {kiosk.id} --key KEYFILE --server URL")
+    return 0
+
+
+def cmd_purge_photos(args) -> int:
+    from exam_server.checkin import services as checkin
+    from exam_server.core.db import session
+
+    app = _app(args)
+    with app.app_context():
+        count = checkin.purge_photos()
+        session.commit()
+    print(f"{count} check-in photo{'s' if count != 1 else ''} past the retention date deleted")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="exam-server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--status", help="only items whose latest version has this status")
     exp.add_argument("--subject")
     exp.set_defaults(func=cmd_export_qti)
+
+    kiosk = sub.add_parser("enrol-kiosk", help="enrol a check-in kiosk's public key for an exam room")
+    kiosk.add_argument("--exam", type=int, required=True, metavar="ID")
+    kiosk.add_argument("--room", type=int, required=True, metavar="ID")
+    kiosk.add_argument("--name", required=True, help="the kiosk's label, e.g. K01")
+    kiosk.add_argument("--public-key", required=True, metavar="FILE",
+                       help="the Ed25519 public key (PEM) from `exam-kiosk run --make-key`")
+    kiosk.set_defaults(func=cmd_enrol_kiosk)
+
+    purge = sub.add_parser("purge-photos", help="delete check-in photos past their retention date")
+    purge.set_defaults(func=cmd_purge_photos)
     return parser
 
 

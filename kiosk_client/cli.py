@@ -5,7 +5,8 @@
                          [--photo OUT.jpg] [--json]
     exam-kiosk make-test-pki DIR            (simulator)
     exam-kiosk simulate-card ...            (simulator)
-    exam-kiosk run --server URL --kiosk-id ID   (not implemented yet)
+    exam-kiosk run --server URL --kiosk-id ID --key FILE [--reader NAME] [--camera N | --qr-image FILE]
+                   [--browser CMD] [--once]        (check-in loop; --make-key --key FILE creates the key)
 
 read-card exits 0 when the card was read, even if passive or active authentication
 failed: that is reported in the output with ok false, never hidden. It exits 1 with a
@@ -19,7 +20,9 @@ import argparse
 import json
 import sys
 
-RUN_NOT_IMPLEMENTED = "not implemented yet: the check-in flow comes with the server's check-in API"
+RUN_NEEDS_KEY = "exam-kiosk run: give --key FILE (the kiosk's private key; create one with --make-key)"
+# Kept under its old name for tests/kiosk/test_kiosk_cli.py (which checks `run` without a key).
+RUN_NOT_IMPLEMENTED = RUN_NEEDS_KEY
 
 
 def _access(args: argparse.Namespace):
@@ -93,9 +96,70 @@ def cmd_read_card(args: argparse.Namespace) -> int:
     return 0
 
 
+def _browser(command: str | None):
+    if not command:
+        return lambda url: print(f"exam page: {url}", flush=True)
+    import shlex
+    import subprocess
+
+    def open_url(url: str) -> None:
+        subprocess.Popen([*shlex.split(command), url])
+
+    return open_url
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    print(RUN_NOT_IMPLEMENTED, file=sys.stderr)
-    return 2
+    from kiosk_client.checkin import CheckinError, KioskFlow, ServerClient, load_key, make_key
+
+    if args.make_key:
+        if not args.key:
+            print("exam-kiosk run: --make-key needs --key FILE (where to write the private key)", file=sys.stderr)
+            return 2
+        try:
+            public = make_key(args.key)
+        except FileExistsError:
+            print(f"exam-kiosk run: {args.key} exists; not replacing a kiosk key", file=sys.stderr)
+            return 2
+        print(f"private key: {args.key} (mode 0600); public key: {public}")
+        print(f"enrol it on the server: exam-server enrol-kiosk --exam ID --room ID --name NAME --public-key {public}")
+        return 0
+    if not args.key:
+        print(RUN_NEEDS_KEY, file=sys.stderr)
+        return 2
+    if not args.server or not args.kiosk_id or not str(args.kiosk_id).isdigit():
+        print("exam-kiosk run: give --server URL and --kiosk-id (the number enrol-kiosk printed)", file=sys.stderr)
+        return 2
+    try:
+        key = load_key(args.key)
+    except CheckinError as exc:
+        print(f"exam-kiosk run: {exc.message}", file=sys.stderr)
+        return 2
+    from kiosk_client.camera import CameraError
+
+    photo_camera = None
+    try:
+        if args.qr_image:
+            from kiosk_client.camera import SimulatedCamera
+
+            camera = SimulatedCamera(args.qr_image)
+        else:
+            from kiosk_client.camera import OpenCvCamera
+
+            camera = photo_camera = OpenCvCamera(args.camera)
+    except CameraError as exc:
+        print(f"exam-kiosk run: {exc}", file=sys.stderr)
+        return 1
+    from kiosk_client.card.pcsc import PcscReader
+
+    flow = KioskFlow(ServerClient(args.server, int(args.kiosk_id), key), PcscReader(), camera,
+                     reader_name=args.reader, trust_dir=args.trust, open_browser=_browser(args.browser),
+                     say=lambda text: print(text, flush=True), photo_camera=photo_camera,
+                     card_timeout=args.card_timeout)
+    try:
+        return flow.run(once=args.once)
+    finally:
+        flow.close()
+        camera.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,11 +184,23 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print the result as JSON")
     r.set_defaults(func=cmd_read_card)
 
-    run = sub.add_parser("run", help="kiosk check-in loop (NOT IMPLEMENTED YET)",
-                         description="Not implemented yet: the check-in flow comes with the server's "
-                                     "check-in API, which is not built yet. Exits 2.")
-    run.add_argument("--server", metavar="URL", required=True)
-    run.add_argument("--kiosk-id", metavar="ID", required=True)
+    run = sub.add_parser("run", help="the kiosk's check-in loop (card, QR, chip, server, browser)",
+                         description="Wait for a card, read its QR from the camera, read the chip with the "
+                                     "server's challenge, send the signed evidence, open the exam page; "
+                                     "--make-key creates the kiosk key pair. With --once: exit 0 after a "
+                                     "check-in, 1 when it failed (the reason is printed).")
+    run.add_argument("--server", metavar="URL", help="the exam server, e.g. https://exam.school.vn")
+    run.add_argument("--kiosk-id", metavar="ID", help="the id `exam-server enrol-kiosk` printed")
+    run.add_argument("--key", metavar="FILE", help="the kiosk's Ed25519 private key (PEM)")
+    run.add_argument("--make-key", action="store_true", help="create the key pair at --key (and --key.pub), exit")
+    run.add_argument("--reader", metavar="NAME", help="PC/SC reader name (part); default: first with a card")
+    cam = run.add_mutually_exclusive_group()
+    cam.add_argument("--camera", type=int, default=0, metavar="N", help="OpenCV camera index (default 0)")
+    cam.add_argument("--qr-image", metavar="FILE", help="read the QR from this image instead of a camera")
+    run.add_argument("--browser", metavar="CMD", help="command that opens the exam URL (default: print it)")
+    run.add_argument("--trust", metavar="DIR", help="CSCA certificates for the kiosk's own (advisory) check")
+    run.add_argument("--card-timeout", type=float, metavar="S", help="give up waiting for a card after S seconds")
+    run.add_argument("--once", action="store_true", help="check in one card, then exit")
     run.set_defaults(func=cmd_run)
 
     try:

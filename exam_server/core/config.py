@@ -59,6 +59,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # None lets Flask-SocketIO pick (gevent under gunicorn's gevent worker, else threading).
         "SOCKETIO_ASYNC_MODE": env.get("EXAM_SOCKETIO_ASYNC_MODE") or None,
         "SOCKETIO_CORS_ORIGINS": [],   # same origin only: exam pages are served by this server
+        # Check-in: the CSCA certificates the chips' passive authentication is checked against,
+        # how long a kiosk's challenge lives, how long check-in photos are kept after the exam closes.
+        "CSCA_TRUST_DIR": env.get("EXAM_CSCA_TRUST_DIR") or str(instance_path / "csca"),
+        "CHECKIN_CHALLENGE_TTL_SECONDS": int(env.get("EXAM_CHECKIN_CHALLENGE_TTL_SECONDS", 120)),
+        "PHOTO_RETENTION_DAYS": int(env.get("EXAM_PHOTO_RETENTION_DAYS", 30)),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

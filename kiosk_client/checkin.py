@@ -1,0 +1,250 @@
+"""The kiosk's check-in flow against the exam server's check-in API (/api/v1/checkin).
+
+idle -> wait for a card -> QR of the card's front from the camera -> ask the server for a challenge
+-> read the chip with the QR-derived keys (Active Authentication signs the server's challenge) ->
+sign the evidence with the kiosk's Ed25519 key and POST it -> on success open the browser at the
+exam URL -> wait for the card to be taken away -> idle.
+
+The kiosk proves who it is with its key (enrolled on the server: ``exam-server enrol-kiosk``); the
+body it signs is ``canonical_json``: the request without ``signature``, keys sorted, no spaces,
+UTF-8; byte fields in base64; it names the kiosk, the server's challenge and a Unix timestamp.
+The server re-verifies everything; the kiosk's own verdict is never sent.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def canonical_json(body: dict[str, Any]) -> bytes:
+    """The signed bytes of a request body (everything but ``signature``)."""
+    unsigned = {k: v for k, v in body.items() if k != "signature"}
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+# --- the kiosk key ----------------------------------------------------------------------------
+
+def make_key(path: str | Path) -> Path:
+    """Create the kiosk's Ed25519 key pair: private key at ``path`` (PEM, mode 0600, never
+    overwritten), public key at ``path.pub`` (PEM, give it to ``exam-server enrol-kiosk``)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = Path(path)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # refuses to replace a key
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    os.chmod(path, 0o600)
+    public = path.with_name(path.name + ".pub")
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    return public
+
+
+def load_key(path: str | Path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    except (OSError, ValueError) as exc:
+        raise CheckinError("bad_key", f"cannot load the kiosk key {path}: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise CheckinError("bad_key", f"{path} is not an Ed25519 private key")
+    return key
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+class CheckinError(Exception):
+    """A failed check-in step. ``kind``: no_card | card_removed | wrong_key | unreadable | reader |
+    unreadable_qr | camera | server_unreachable | server_refused | bad_key."""
+
+    def __init__(self, kind: str, message: str, reasons: list[str] | None = None,
+                 outcome: str | None = None) -> None:
+        super().__init__(message)
+        self.kind, self.message, self.reasons, self.outcome = kind, message, reasons or [], outcome
+
+
+# --- the server -------------------------------------------------------------------------------
+
+def _b64(data: bytes | None) -> str | None:
+    return base64.b64encode(data).decode("ascii") if data is not None else None
+
+
+def evidence_body(kiosk_id: int, challenge_hex: str, evidence, private_key, live_photo: bytes | None = None,
+                  now: float | None = None) -> dict[str, Any]:
+    """The signed /evidence request for a card read (``readcard.Evidence``)."""
+    body: dict[str, Any] = {
+        "kiosk": kiosk_id, "challenge": challenge_hex, "timestamp": int(now if now is not None else time.time()),
+        "dg1": _b64(evidence.dg1), "dg2": _b64(evidence.dg2), "dg13": _b64(evidence.dg13),
+        "dg14": _b64(evidence.dg14), "dg15": _b64(evidence.dg15), "sod": _b64(evidence.sod),
+        "aa_signature": _b64(evidence.aa_signature), "live_photo": _b64(live_photo),
+    }
+    body = {k: v for k, v in body.items() if v is not None}
+    body["signature"] = _b64(private_key.sign(canonical_json(body)))
+    return body
+
+
+class ServerClient:
+    def __init__(self, base_url: str, kiosk_id: int, private_key, timeout: float = 30.0) -> None:
+        self.base_url, self.kiosk_id, self.key, self.timeout = base_url.rstrip("/"), kiosk_id, private_key, timeout
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(self.base_url + path, data=json.dumps(body).encode("utf-8"),
+                                         headers={"Content-Type": "application/json",
+                                                  "Accept": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            try:
+                data = json.loads(exc.read().decode("utf-8"))
+            except ValueError:
+                data = {}
+            finally:
+                exc.close()
+            code = data.get("error") or f"http_{exc.code}"
+            raise CheckinError("server_refused", f"server refused ({code}): {data.get('message') or exc.reason}",
+                               data.get("reasons"), data.get("outcome")) from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise CheckinError("server_unreachable", f"cannot reach the server {self.base_url}: {reason}") from None
+
+    def challenge(self) -> str:
+        return self._post("/api/v1/checkin/challenge", {"kiosk": self.kiosk_id})["challenge"]
+
+    def submit(self, challenge_hex: str, evidence, live_photo: bytes | None = None) -> dict[str, Any]:
+        return self._post("/api/v1/checkin/evidence",
+                          evidence_body(self.kiosk_id, challenge_hex, evidence, self.key, live_photo))
+
+
+# --- the kiosk loop ---------------------------------------------------------------------------
+
+def read_qr(camera, attempts: int = 50, pause: float = 0.1) -> str:
+    from kiosk_client.camera import CameraError, decode_qr
+
+    for i in range(attempts):
+        try:
+            frame = camera.read()
+        except CameraError as exc:
+            raise CheckinError("camera", f"camera problem: {exc}") from None
+        text = decode_qr(frame)
+        if text:
+            return text
+        if i + 1 < attempts:
+            time.sleep(pause)
+    raise CheckinError("unreadable_qr", "could not read the QR code on the card's front: hold the card "
+                                        "flat under the camera, QR facing up")
+
+
+def _jpeg(frame) -> bytes | None:
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return buf.tobytes() if ok else None
+
+
+class KioskFlow:
+    """One kiosk: ``check_in()`` does one card; ``run()`` loops."""
+
+    def __init__(self, client: ServerClient, reader, camera, *, reader_name: str | None = None,
+                 trust_dir: str | Path | None = None, open_browser: Callable[[str], None] | None = None,
+                 say: Callable[[str], None] = print, photo_camera=None, card_timeout: float | None = None) -> None:
+        self.client, self.reader, self.camera = client, reader, camera
+        self.reader_name, self.say, self.card_timeout = reader_name, say, card_timeout
+        self.photo_camera = photo_camera
+        self.open_browser = open_browser or (lambda url: say(f"exam page: {url}"))
+        self.trust_dir = trust_dir  # the kiosk's own passive authentication is advisory only
+
+    def close(self) -> None:
+        """Nothing held between check-ins (kept for callers that close what they open)."""
+
+    def check_in(self) -> dict[str, Any]:
+        """One check-in; returns the server's answer (with ``url``); CheckinError with a clear message."""
+        from kiosk_client.card.errors import NoCard, ReaderError
+        from kiosk_client.qr import QrError, parse_qr
+        from kiosk_client.readcard import CardReadError, read_card
+
+        self.say("Đặt thẻ CCCD lên đầu đọc / place your CCCD card on the reader")
+        try:
+            name = self.reader.wait_for_card(timeout=self.card_timeout, reader=self.reader_name)
+        except NoCard as exc:
+            raise CheckinError("no_card", f"no card: {exc}") from None
+        except ReaderError as exc:
+            raise CheckinError("reader", f"reader problem: {exc}") from None
+        self.say("Reading the QR code on the card's front...")
+        try:
+            qr = parse_qr(read_qr(self.camera))
+        except QrError as exc:
+            raise CheckinError("unreadable_qr", f"the QR code is not a CCCD's: {exc}") from None
+        challenge = self.client.challenge()
+        self.say("Reading the chip, keep the card still...")
+        try:
+            with tempfile.TemporaryDirectory(prefix="kiosk-trust-") as empty:
+                result = read_card(self.reader, qr, self.trust_dir or empty, challenge=bytes.fromhex(challenge),
+                                   want_photo=True, reader_name=name)
+        except CardReadError as exc:
+            raise CheckinError(exc.kind, str(exc)) from None
+        finally:
+            self.reader.disconnect()
+        live = None
+        if self.photo_camera is not None:
+            try:
+                live = _jpeg(self.photo_camera.read())
+            except Exception:  # noqa: BLE001 - the live photo is optional evidence
+                live = None
+        answer = self.client.submit(challenge, result.evidence, live)
+        answer["url"] = self.client.base_url + answer["exam_url"]
+        self.say(f"Checked in: {answer['candidate']['full_name']} ({answer['candidate']['candidate_number']})")
+        self.open_browser(answer["url"])
+        return answer
+
+    def wait_for_removal(self, poll: float = 0.3, timeout: float | None = None) -> None:
+        self.say("Lấy thẻ ra / take your card")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._card_present():
+            if deadline is not None and time.monotonic() > deadline:
+                return
+            time.sleep(poll)
+
+    def _card_present(self) -> bool:
+        from kiosk_client.card.errors import CardLayerError
+
+        try:
+            if hasattr(self.reader, "_card_present"):        # PC/SC: ask pcscd, do not power the card
+                names = [n for n in self.reader.list_readers() if not self.reader_name or self.reader_name in n]
+                return bool(names) and self.reader._card_present(names) is not None
+            if hasattr(self.reader, "_present"):              # simulated reader
+                return self.reader._present()
+            self.reader.connect(self.reader_name)
+            self.reader.disconnect()
+            return True
+        except CardLayerError:
+            return False
+
+    def run(self, once: bool = False) -> int:
+        """The loop; with ``once``: one card, exit status 0 on a check-in, 1 on failure."""
+        while True:
+            try:
+                self.check_in()
+                status = 0
+            except CheckinError as exc:
+                self.say(f"CHECK-IN FAILED: {exc.message}")
+                for reason in exc.reasons:
+                    self.say(f"  - {reason}")
+                status = 1
+            if once:
+                return status
+            self.wait_for_removal()
