@@ -161,10 +161,11 @@ class KioskFlow:
 
     def __init__(self, client: ServerClient, reader, camera, *, reader_name: str | None = None,
                  trust_dir: str | Path | None = None, open_browser: Callable[[str], None] | None = None,
-                 say: Callable[[str], None] = print, photo_camera=None, card_timeout: float | None = None) -> None:
+                 say: Callable[[str], None] = print, photo_camera=None, card_timeout: float | None = None,
+                 photo_delay: float = 1.5) -> None:
         self.client, self.reader, self.camera = client, reader, camera
         self.reader_name, self.say, self.card_timeout = reader_name, say, card_timeout
-        self.photo_camera = photo_camera
+        self.photo_camera, self.photo_delay = photo_camera, photo_delay
         self.open_browser = open_browser or (lambda url: say(f"exam page: {url}"))
         self.trust_dir = trust_dir  # the kiosk's own passive authentication is advisory only
 
@@ -201,6 +202,8 @@ class KioskFlow:
             self.reader.disconnect()
         live = None
         if self.photo_camera is not None:
+            self.say("Nhìn vào camera / look at the camera")
+            time.sleep(self.photo_delay)  # the card was under the camera a moment ago
             try:
                 live = _jpeg(self.photo_camera.read())
             except Exception:  # noqa: BLE001 - the live photo is optional evidence

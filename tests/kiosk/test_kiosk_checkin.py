@@ -82,18 +82,23 @@ def test_check_in_signs_the_evidence_and_opens_the_exam_page(make_card, profile,
     ("no_card", "no_card", "no card"),
     ("bad_qr", "unreadable_qr", "not a CCCD"),
     ("wrong_key", "wrong_key", "wrong key after"),
+    ("removed_mid_read", "card_removed", "card removed"),
     ("refused", "server_refused", "server refused (mismatch)"),
 ])
 def test_failures_have_clear_messages(make_card, profile, key, case, kind, text):
     refuse = {"error": "mismatch", "message": "date of birth differs", "reasons": ["date of birth differs"]}
-    server = FakeServer(key, refuse if case == "refused" else None)
-    flow, opened, said = _flow(make_card, profile, server, qr="hello" if case == "bad_qr" else None,
-                               card_options={"fault": "wrong_key"} if case == "wrong_key" else None,
-                               present=case != "no_card")
+    def flow():
+        return _flow(make_card, profile, FakeServer(key, refuse if case == "refused" else None),
+                     qr="hello" if case == "bad_qr" else None,
+                     card_options={"fault": case} if case in ("wrong_key", "removed_mid_read") else None,
+                     present=case != "no_card")
+
+    first, opened, _ = flow()
     with pytest.raises(CheckinError) as info:
-        flow.check_in()
+        first.check_in()
     assert info.value.kind == kind and text in info.value.message and opened == []
-    assert flow.run(once=True) == 1
+    second, opened, said = flow()
+    assert second.run(once=True) == 1 and opened == []
     assert any(s.startswith("CHECK-IN FAILED") and text in s for s in said)
 
 
@@ -164,3 +169,14 @@ def test_exam_kiosk_run_once_through_pcscd(vcard, live_server, app, client, toke
     with app.app_context():
         row = active_token(url.split("#token=", 1)[1])
         assert row is not None and row.method == "chip" and row.candidate_id == setup.candidate_id
+
+
+def test_live_photo_is_sent_as_jpeg(make_card, profile, key):
+    import numpy as np
+
+    server = FakeServer(key)
+    flow, _, said = _flow(make_card, profile, server)
+    flow.photo_camera, flow.photo_delay = SimulatedCamera(np.full((60, 40, 3), 128, np.uint8)), 0
+    flow.check_in()
+    assert base64.b64decode(server.bodies[0]["live_photo"]).startswith(b"\xff\xd8\xff")
+    assert "look at the camera" in " ".join(said)
