@@ -423,6 +423,7 @@ class ProctorNamespace(_Base):
 # --- the deadline sweeper ---------------------------------------------------------------------
 
 TIME_TICK_SECONDS = 15
+_student_namespace: StudentNamespace | None = None   # this process's /student handler
 _sweepers: set[int] = set()
 _sweepers_lock = threading.Lock()
 
@@ -447,9 +448,10 @@ def sweep_once(now: datetime | None = None, *, send_time: bool = False) -> tuple
         g.pop("live_outbox", None)
         raise
     _send_outbox()
-    if send_time:
+    if send_time:   # only to this process's connections: every process ticks its own students
+        mine = {info[1] for info in list(_student_namespace.connections.values())} if _student_namespace else set()
         online = session.scalars(select(Attempt).where(Attempt.status == AttemptStatus.IN_PROGRESS,
-                                                       Attempt.connection_sid.is_not(None)))
+                                                       Attempt.connection_sid.is_not(None), Attempt.id.in_(mine)))
         for attempt in online:
             the_socketio.emit("time", live.time_payload(attempt, now), to=candidate_room(attempt.candidate_id),
                               namespace=STUDENT)
@@ -484,7 +486,9 @@ def start_sweeper(app, socketio: SocketIO) -> bool:
 def register_namespaces(socketio: SocketIO) -> None:
     """Attach the namespaces to the app's SocketIO; start the sweeper unless configured off
     (LIVE_SWEEPER, default: on except when TESTING)."""
-    socketio.on_namespace(StudentNamespace())
+    global _student_namespace
+    _student_namespace = StudentNamespace()
+    socketio.on_namespace(_student_namespace)
     socketio.on_namespace(ProctorNamespace())
     app = getattr(getattr(socketio, "sockio_mw", None), "flask_app", None)
     if app is not None and app.config.get("LIVE_SWEEPER", not app.config.get("TESTING", False)):
