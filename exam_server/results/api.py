@@ -67,12 +67,16 @@ def policy_json(p: EssayPolicy) -> dict[str, Any]:
             "resolution_threshold_points": _num(p.resolution_threshold_points)}
 
 
-def _commit_or_conflict(message: str) -> None:
+def _commit_or_conflict(message: str, write=None):
+    """Run the service (`write`) and commit; a unique constraint hit by a concurrent request
+    (a second scorer marking the same round, two rescores of one attempt) answers 409."""
     try:
+        outcome = write() if write is not None else None
         session.commit()
     except IntegrityError:
         session.rollback()
         raise Conflict("concurrent_change", message) from None
+    return outcome
 
 
 @bp.route("/exams/<int:exam_id>/results")
@@ -108,6 +112,10 @@ def candidate_result(exam_id: int, candidate_id: int):
     if staff:
         body["history"] = [{"version": r.version, "status": r.status, "score": _num(r.score), "reason": r.reason,
                             "computed_at": r.computed_at.isoformat()} for r in versions]
+        body["essay_scores"] = [{"question_number": e.question_number, "round": e.round, "scorer_id": e.scorer_id,
+                                 "criteria": e.criteria, "total": _num(e.total), "rubric_max": _num(e.rubric_max),
+                                 "comment": e.comment, "at": e.at.isoformat()}
+                                for e in services.attempt_essay_scores(versions[0].attempt_id)]
     return body
 
 
@@ -123,23 +131,26 @@ def essay_queue(exam_id: int):
 @roles("admin")
 def put_essay_policy(exam_id: int):
     exam = exam_services.get_exam(exam_id)
-    policy = services.set_essay_policy(exam, json_body())
-    body = policy_json(policy)
-    _commit_or_conflict("The policy was changed at the same time; try again.")
-    return body
+    data = json_body()
+    return _commit_or_conflict("The policy was changed at the same time; try again.",
+                               lambda: policy_json(services.set_essay_policy(exam, data)))
 
 
 @bp.route("/essay-scores", methods=["POST"])
 @roles(*STAFF)
 def post_essay_score():
-    row, state, result = services.submit_essay_score(current_user, json_body())
-    body = {"id": row.id, "round": row.round, "criteria": row.criteria, "total": _num(row.total),
-            "settled": state.fraction is not None,
-            "needs_another_round": state.next_round}
-    if result is not None:
-        body["result"] = {"version": result.version, "status": result.status}
-    _commit_or_conflict("Another teacher marked this response at the same time; reload the queue.")
-    return body, 201
+    data = json_body()
+
+    def write():
+        row, state, result = services.submit_essay_score(current_user, data)
+        body = {"id": row.id, "round": row.round, "criteria": row.criteria, "total": _num(row.total),
+                "settled": state.fraction is not None, "needs_another_round": state.next_round}
+        if result is not None:
+            body["result"] = {"version": result.version, "status": result.status}
+        return body
+
+    return _commit_or_conflict("Another teacher marked this response at the same time; reload the queue.",
+                               write), 201
 
 
 @bp.route("/exams/<int:exam_id>/corrections")
@@ -153,7 +164,10 @@ def list_corrections(exam_id: int):
 @roles("admin")
 def post_correction(exam_id: int):
     exam = exam_services.get_exam(exam_id)
-    correction, count = services.correct_exam(exam, json_body(), current_user)
-    body = {"rescored": count, "correction": correction_json(correction)}
-    _commit_or_conflict("Results changed at the same time; try the correction again.")
-    return body, 201
+    data = json_body()
+
+    def write():
+        correction, count = services.correct_exam(exam, data, current_user)
+        return {"rescored": count, "correction": correction_json(correction)}
+
+    return _commit_or_conflict("Results changed at the same time; try the correction again.", write), 201

@@ -135,6 +135,11 @@ def _essay_scores(attempt_id: int) -> dict[int, list[EssayScore]]:
     return found
 
 
+def attempt_essay_scores(attempt_id: int) -> list[EssayScore]:
+    return list(session.scalars(select(EssayScore).where(EssayScore.attempt_id == attempt_id)
+                                .order_by(EssayScore.question_number, EssayScore.round)))
+
+
 def _manual_fractions(attempt: Attempt, questions: list[scoring.Question]) -> dict[int, Decimal]:
     policy = essay_policy(attempt.exam_id)
     scores = _essay_scores(attempt.id)

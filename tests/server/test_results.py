@@ -170,6 +170,7 @@ def test_single_scorer_settles_the_essay(app, client, exam, token_for):
     result = result_of(client, teacher, exam, 0).get_json()
     assert result["result"]["score"] == "9.50" and result["result"]["status"] == "final"
     assert [h["version"] for h in result["history"]] == [2, 1]
+    assert [(e["round"], e["total"], e["comment"]) for e in result["essay_scores"]] == [(1, "0.7500", "Đúng ý chính")]
 
 
 def test_double_scoring_mean_and_resolution(app, client, exam, admin, token_for):
