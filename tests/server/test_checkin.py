@@ -358,3 +358,15 @@ def test_chip_token_connects_to_student_and_proctors_hear_of_mismatches(setup, m
     pushed = [e["args"][0] for e in boss.get_received("/proctor") if e["name"] == "incident"]
     assert [(i["kind"], i["candidate_id"]) for i in pushed] == [("checkin_mismatch", setup.candidate_id)]
     boss.disconnect("/proctor")
+
+
+def test_a_swapped_chip_portrait_fails_passive_authentication(setup, make_card, pki):
+    """The kiosk cannot substitute the portrait: DG2 is hashed in the SOD like every other DG."""
+    from kiosk_client.checkin import canonical_json
+    from kiosk_client.emrtd.lds_build import build_dg2
+
+    body = setup.body(make_card, pki)
+    body["dg2"] = base64.b64encode(build_dg2(_face_jpeg()[:-2] + b"\xff\xd9")).decode()
+    body["signature"] = base64.b64encode(setup.key.sign(canonical_json(body))).decode()
+    data = setup.post(body).get_json()
+    assert data["outcome"] == "chip_failed" and "DG2" in data["reasons"][0]
