@@ -21,8 +21,6 @@ import json
 import sys
 
 RUN_NEEDS_KEY = "exam-kiosk run: give --key FILE (the kiosk's private key; create one with --make-key)"
-# Kept under its old name for tests/kiosk/test_kiosk_cli.py (which checks `run` without a key).
-RUN_NOT_IMPLEMENTED = RUN_NEEDS_KEY
 
 
 def _access(args: argparse.Namespace):

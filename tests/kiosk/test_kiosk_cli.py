@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk_client.cli import RUN_NOT_IMPLEMENTED, main
+from kiosk_client.cli import RUN_NEEDS_KEY, main
 
 
-def test_help_lists_subcommands_and_says_run_is_not_built(capsys):
+def test_help_lists_subcommands(capsys):
     with pytest.raises(SystemExit) as info:
         main(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
     for name in ("read-card", "run", "make-test-pki", "simulate-card"):
         assert name in out
-    assert "NOT IMPLEMENTED" in out
     with pytest.raises(SystemExit):
         main(["run", "--help"])
-    assert "server's check-in API" in capsys.readouterr().out
+    run_help = capsys.readouterr().out
+    for option in ("--server", "--kiosk-id", "--key", "--make-key", "--once"):
+        assert option in run_help
 
 
-def test_run_is_not_implemented(capsys):
+def test_run_without_a_key_says_how_to_make_one(capsys):
     assert main(["run", "--server", "http://127.0.0.1:5000", "--kiosk-id", "K1"]) == 2
-    assert capsys.readouterr().err.strip() == RUN_NOT_IMPLEMENTED
+    assert capsys.readouterr().err.strip() == RUN_NEEDS_KEY
 
 
 @pytest.mark.parametrize("argv, message", [
