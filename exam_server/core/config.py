@@ -59,6 +59,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # None lets Flask-SocketIO pick (gevent under gunicorn's gevent worker, else threading).
         "SOCKETIO_ASYNC_MODE": env.get("EXAM_SOCKETIO_ASYNC_MODE") or None,
         "SOCKETIO_CORS_ORIGINS": [],   # same origin only: exam pages are served by this server
+        # Live exams: a disconnect longer than this is an incident for the proctor; the deadline
+        # sweeper (closes due attempts, sends time ticks) runs every LIVE_SWEEP_INTERVAL_SECONDS.
+        "LIVE_DISCONNECT_INCIDENT_SECONDS": int(env.get("EXAM_LIVE_DISCONNECT_INCIDENT_SECONDS", 30)),
+        "LIVE_SWEEP_INTERVAL_SECONDS": float(env.get("EXAM_LIVE_SWEEP_INTERVAL_SECONDS", 2)),
         # Check-in: the CSCA certificates the chips' passive authentication is checked against,
         # how long a kiosk's challenge lives, how long check-in photos are kept after the exam closes.
         "CSCA_TRUST_DIR": env.get("EXAM_CSCA_TRUST_DIR") or str(instance_path / "csca"),

@@ -438,7 +438,7 @@ def sweep_once(now: datetime | None = None, *, send_time: bool = False) -> tuple
         for attempt in closed:
             to_student(attempt.candidate_id, "closed", {"reason": "deadline"})
             candidate_update(attempt.candidate, now)
-        threshold = current_app.config.get("LIVE_DISCONNECT_INCIDENT_SECONDS", 30)
+        threshold = current_app.config["LIVE_DISCONNECT_INCIDENT_SECONDS"]
         incidents = live.report_long_disconnects(now, threshold)
         for incident in incidents:
             incident_update(incident)
@@ -460,7 +460,7 @@ def sweep_once(now: datetime | None = None, *, send_time: bool = False) -> tuple
 
 
 def _sweep_loop(app, socketio: SocketIO) -> None:
-    interval = app.config.get("LIVE_SWEEP_INTERVAL_SECONDS", 2)
+    interval = app.config["LIVE_SWEEP_INTERVAL_SECONDS"]
     every = max(1, round(TIME_TICK_SECONDS / interval))
     passes = 0
     while True:
