@@ -227,3 +227,18 @@ def test_rounding_is_monotonic_and_close(a, b, rounding):
     assert round_score(low, rounding) <= round_score(high, rounding)
     clamped = min(max(a, D(0)), D(10))
     assert abs(round_score(a, rounding) - clamped) <= D(rounding) / 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(papers(), st.sampled_from(["0.25", "0.01"]), st.data())
+def test_corrections_never_lower_a_score(paper, rounding, data):
+    """Dropping a question or accepting another key can only help a candidate."""
+    questions, answers = paper
+    before = score_paper(questions, answers, rounding)
+    target = data.draw(st.sampled_from(questions))
+    dropped = score_paper(questions, answers, rounding, Corrections(dropped=frozenset({target.item_version_id})))
+    assert dropped.raw_points >= before.raw_points and dropped.score >= before.score
+    assert dropped.raw_points - before.raw_points <= target.points
+    if target.content.type == "single_choice":
+        extra = Corrections(accepted_keys={target.item_version_id: ({"correct": data.draw(st.sampled_from("ABCD"))},)})
+        assert score_paper(questions, answers, rounding, extra).raw_points >= before.raw_points
