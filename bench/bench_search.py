@@ -27,9 +27,7 @@ from item_bank.text import fold
 TOPICS = ["Đạo hàm", "Tích phân", "Xác suất", "Hàm số mũ", "Logarit", "Số phức", "Hình học không gian",
           "Dao động điều hòa", "Sóng cơ", "Điện xoay chiều", "Từ trường", "Thì hiện tại hoàn thành",
           "Câu bị động", "Mệnh đề quan hệ"]
-WORDS = ("hàm số đồ thị cực trị giá trị lớn nhất nhỏ nhất khoảng đồng biến nghịch biến phương trình "
-         "nghiệm tiếp tuyến diện tích thể tích xác suất biến cố con lắc lò xo tần số biên độ chu kì "
-         "điện áp cường độ dòng điện công suất sentence passive relative clause tense").split()
+WORDS = ["hàm", "số", "đồ", "thị", "cực", "trị", "giá", "trị", "lớn", "nhất", "nhỏ", "nhất", "khoảng", "đồng", "biến", "nghịch", "biến", "phương", "trình", "nghiệm", "tiếp", "tuyến", "diện", "tích", "thể", "tích", "xác", "suất", "biến", "cố", "con", "lắc", "lò", "xo", "tần", "số", "biên", "độ", "chu", "kì", "điện", "áp", "cường", "độ", "dòng", "điện", "công", "suất", "sentence", "passive", "relative", "clause", "tense"]
 SUBJECTS = ["math", "physics", "english"]
 LEVELS = ["biet", "hieu", "van_dung", "van_dung_cao"]
 TYPES = ["single_choice", "true_false_cluster", "numeric", "text_entry"]
@@ -68,9 +66,10 @@ def load(engine, n: int, seed: int = 7) -> None:
             conn.execute(text(
                 "INSERT INTO item_versions (id, item_id, number, status, title, item_type, subject, grade, topic, "
                 "learning_outcome, cognitive_level, difficulty, tags, author, source, language, stem, body, "
-                "answer_key, search_text, tags_text, created_by_id, created_at) VALUES (:id, :item_id, 1, "
+                "answer_key, search_text, tags_text, learning_outcome_folded, author_folded, source_folded, "
+                "created_by_id, created_at) VALUES (:id, :item_id, 1, "
                 ":status, :title, :item_type, :subject, :grade, :topic, '', :level, :difficulty, '[]', 'Bench', "
-                "'', 'vi', :stem, '{}', '{}', :search_text, '||', :uid, now())"), versions)
+                "'', 'vi', :stem, '{}', '{}', :search_text, '||', '', 'bench', '', :uid, now())"), versions)
             conn.execute(text("UPDATE items SET latest_version_id = id WHERE id > :lo AND id <= :hi"),
                          {"lo": start, "hi": start + batch})
         for sequence in ("items_id_seq", "item_versions_id_seq"):
@@ -88,7 +87,7 @@ def time_queries(app, repeats: int) -> dict[str, tuple[float, float, int]]:
             samples = []
             for _ in range(repeats):
                 started = time.perf_counter()
-                rows, total = search(filters, 1, 20)
+                _rows, total = search(filters, 1, 20)
                 samples.append((time.perf_counter() - started) * 1000)
             figures[label] = (statistics.median(samples), max(samples), total)
     return figures

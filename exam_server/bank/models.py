@@ -81,6 +81,11 @@ class ItemVersion(Base):
     # that a trigram index serves for "search with or without accents".
     search_text: Mapped[str] = mapped_column(Text)
     tags_text: Mapped[str] = mapped_column(String(1000), default="")  # "|a|b|" for tag filters
+    # Folded copies (item_bank.text.fold) for the metadata filters: "do van" finds "ĐỖ Văn".
+    # SQL lower() cannot do this (SQLite's only knows ASCII), so the fold happens on write.
+    learning_outcome_folded: Mapped[str] = mapped_column(Text, default="")
+    author_folded: Mapped[str] = mapped_column(String(200), default="")
+    source_folded: Mapped[str] = mapped_column(String(300), default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

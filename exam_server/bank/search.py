@@ -88,11 +88,11 @@ def build_query(filters: SearchFilters) -> Select:
         query = query.where(v.status == VersionStatus(filters.status))
     if filters.topic:
         query = query.where(v.topic == filters.topic)  # topics are picked from the bank's own list
-    for name, column in {"learning_outcome": v.learning_outcome, "author": v.author,
-                         "source": v.source}.items():
+    for name, column in {"learning_outcome": v.learning_outcome_folded, "author": v.author_folded,
+                         "source": v.source_folded}.items():
         value = getattr(filters, name)
         if value:
-            query = query.where(_contains(func.lower(column), value.lower()))
+            query = query.where(_contains(column, fold(value)))
     if filters.tag:
         query = query.where(_contains(v.tags_text, "|" + fold(filters.tag) + "|"))
     if filters.difficulty_min is not None:

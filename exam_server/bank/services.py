@@ -64,7 +64,9 @@ def _new_version(row: ItemRow, item: Item, actor: User, number: int) -> ItemVers
         difficulty=m.difficulty, tags=list(m.tags), author=m.author or actor.full_name, source=m.source,
         language=m.language, stem=item.content.stem, body=item.content.body,
         answer_key=item.content.key, search_text=search_text_of(item),
-        tags_text="|" + "|".join(fold(t) for t in m.tags) + "|", created_by_id=actor.id)
+        tags_text="|" + "|".join(fold(t) for t in m.tags) + "|", created_by_id=actor.id,
+        learning_outcome_folded=fold(m.learning_outcome), author_folded=fold(m.author or actor.full_name),
+        source_folded=fold(m.source))
     session.add(version)
     session.flush()
     row.latest_version_id = version.id

@@ -179,3 +179,11 @@ def test_review_queue_shows_other_authors_only(client, teacher, reviewer):
         client.post(f"/api/v1/items/{ident}/submit", headers=headers)
     queue = client.get("/api/v1/review-queue", headers=teacher).get_json()["items"]
     assert [i["identifier"] for i in queue] == [theirs]
+
+
+def test_metadata_filters_ignore_case_and_diacritics(client, teacher):
+    _create(client, teacher, item_payload(author="ĐỖ Văn Tùng", source="Đề thi thử Sở GD&ĐT Hà Nội"))
+    _create(client, teacher, item_payload(author="Lê Thị Hoa"))
+    for args in ({"author": "do van"}, {"author": "đỗ văn"}, {"source": "so gd"}, {"source": "HÀ NỘI"}):
+        found = client.get("/api/v1/items", query_string=args, headers=teacher).get_json()
+        assert found["total"] == 1, args
