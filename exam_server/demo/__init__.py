@@ -51,6 +51,10 @@ def load_demo() -> str:
             continue
         bank.act(item.identifier, "approve", reviewer, "Đạt yêu cầu.")
     session.commit()
+    from exam_server.demo.exam import demo_exam_summary, load_demo_exam
+
+    exam, exam_created = load_demo_exam(users)
     lines = [f"Demo data: {created} new items ({len(records)} in the demo set).",
              f"Accounts (password '{DEMO_PASSWORD}'): " + ", ".join(f"{n} ({r})" for n, r, _ in DEMO_USERS)]
+    lines += demo_exam_summary(exam, exam_created)
     return "\n".join(lines)

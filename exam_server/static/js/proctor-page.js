@@ -1,0 +1,303 @@
+// The proctor's room page (docs/protocol.md, namespace /proctor, cookie session).
+// Everything shown comes from the join snapshot and the server's pushes (candidate_update,
+// incident); nothing is polled. Remaining times count down between pushes for display only.
+
+const S = JSON.parse(document.getElementById("i18n").textContent);
+const app = document.getElementById("proctor-app");
+const $ = (sel, root = app) => root.querySelector(sel);
+const EXAM_ID = Number(app.dataset.examId);
+const ROOM_ID = Number(app.dataset.roomId);
+const ACK_TIMEOUT_MS = 10000;
+
+/** The server's refusal code: connect_error data {"error": code} (docs/protocol.md); also read from
+ * the message, where a server that passes the dict as the only argument puts it ("{'error': 'x'}"). */
+function refusalCode(err) {
+  if (err && err.data && typeof err.data.error === "string") return err.data.error;
+  const m = err && typeof err.message === "string" && err.message.match(/^\{['"]error['"]:\s*['"](\w+)['"]\}$/);
+  return m ? m[1] : null;
+}
+
+const fmt = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+const candidates = new Map();   // id -> {data, at (performance.now() when remaining was said)}
+let socket = null;
+let started = false;
+
+function clock(seconds) {
+  if (typeof seconds !== "number") return "—";
+  const s = Math.max(0, Math.ceil(seconds));
+  const pad = (n) => String(n).padStart(2, "0");
+  const hh = Math.floor(s / 3600);
+  return hh ? `${hh}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}` : `${pad(Math.floor(s / 60))}:${pad(s % 60)}`;
+}
+function localTime(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
+}
+function remainingOf(entry) {
+  const c = entry.data;
+  if (typeof c.remaining_seconds !== "number") return null;
+  const running = c.state === "in_progress";
+  return c.remaining_seconds - (running ? (performance.now() - entry.at) / 1000 : 0);
+}
+
+function setConn(kind, text) {
+  const el = $("[data-conn]");
+  el.dataset.kind = kind;
+  el.textContent = text;
+}
+function result(text, kind) {
+  const el = $("[data-result]");
+  el.textContent = text;
+  el.className = `flash ${kind}`;
+  el.hidden = false;
+  clearTimeout(result.timer);
+  result.timer = setTimeout(() => { el.hidden = true; }, 8000);
+}
+function setStarted(value) {
+  started = Boolean(value);
+  const badge = $("[data-room-state]");
+  badge.textContent = started ? S.room_started : S.room_not_started;
+  badge.className = `badge ${started ? "ok" : ""}`;
+  $('[data-room-action="start_room"]').disabled = started;
+}
+
+// --- the table ------------------------------------------------------------------------------------
+function actionButtons(c) {
+  const id = c.candidate_id;
+  const live = ["in_progress", "paused", "checked_in", "not_arrived"].includes(c.state);
+  const b = (action, label, cls = "") => h("button", { type: "button", class: `button small ${cls}`,
+    "data-action": action, "data-candidate": id, text: label, onclick: () => candidateAction(action, c) });
+  return h("div", { class: "row-actions" },
+    c.state === "paused" ? b("resume", S.resume) : null,
+    c.state === "in_progress" ? b("pause", S.pause, "warn") : null,
+    ["in_progress", "paused"].includes(c.state) ? b("extend", S.extend) : null,
+    live ? b("issue_token", S.issue_token) : null,
+    live ? b("move", S.move, "subtle") : null,
+    b("note", S.note, "subtle"),
+    ["in_progress", "paused", "checked_in"].includes(c.state) ? b("terminate", S.terminate, "danger") : null);
+}
+
+function checkinChip(checkin) {
+  if (!checkin || !checkin.method) return h("span", { class: "muted", text: S.no_checkin });
+  return h("span", { class: `chip ${checkin.verified ? "verified" : "unverified"}`, "data-checkin": checkin.method,
+    text: `${checkin.method === "chip" ? S.chip : S.manual} · ${checkin.verified ? S.verified : S.unverified}` });
+}
+
+function renderRow(entry) {
+  const c = entry.data;
+  let row = $(`tr[data-candidate-id="${c.candidate_id}"]`);
+  if (!row) {
+    row = h("tr", { "data-candidate-id": c.candidate_id });
+    $("[data-rows]").append(row);
+  }
+  const finished = ["submitted", "closed", "terminated"].includes(c.state);
+  const left = finished ? null : remainingOf(entry);
+  const incidents = c.incidents || [];
+  row.dataset.state = c.state;
+  row.dataset.online = String(Boolean(c.online));
+  row.replaceChildren(
+    h("td", {}, h("strong", { text: c.full_name }), h("br"), h("small", { class: "muted", text: c.candidate_number })),
+    h("td", {}, h("span", { class: `state state-${c.state}`, "data-state": c.state, text: S[`state_${c.state}`] || c.state })),
+    h("td", {}, c.online ? h("span", { class: "conn online", text: S.online })
+      : h("span", { class: `conn offline${finished ? " muted" : ""}`, text: c.offline_since ? fmt(S.offline_since, { time: localTime(c.offline_since) })
+        : S.never_connected })),
+    h("td", {}, checkinChip(c.checkin)),
+    h("td", { class: "num", "data-answered": c.answered ?? "" }, `${c.answered ?? 0} / ${c.questions ?? "?"}`),
+    h("td", { class: "num timer-cell", "data-remaining": "" }, clock(left)),
+    h("td", { class: "incidents-cell" }, incidents.length
+      ? h("span", { class: "badge warn", "data-incidents": incidents.length, title: incidents.map(describe).join("\n"),
+        text: String(incidents.length) }) : h("span", { class: "muted", text: "0" })),
+    h("td", {}, actionButtons(c)));
+}
+
+function describe(incident) {
+  const kind = S[`incident_${incident.kind}`] || incident.kind;
+  return `${localTime(incident.at)} ${kind}${incident.detail ? `: ${incident.detail}` : ""}`;
+}
+
+function addIncident(incident, name) {
+  const list = $("[data-incidents]");
+  const empty = list.querySelector("[data-empty]");
+  if (empty) empty.remove();
+  if (incident.id !== undefined && list.querySelector(`[data-incident-id="${incident.id}"]`)) return;
+  list.prepend(h("li", { "data-incident-id": incident.id ?? "", "data-kind": incident.kind },
+    h("span", { class: "badge warn", text: S[`incident_${incident.kind}`] || incident.kind }), " ",
+    h("strong", { text: name || "" }), " ", h("span", { class: "muted", text: describe(incident) })));
+}
+
+function update(c) {
+  candidates.set(c.candidate_id, { data: c, at: performance.now() });
+  renderRow(candidates.get(c.candidate_id));
+}
+
+setInterval(() => {
+  for (const entry of candidates.values()) {
+    if (entry.data.state !== "in_progress") continue;
+    const cell = $(`tr[data-candidate-id="${entry.data.candidate_id}"] [data-remaining]`);
+    if (cell) cell.textContent = clock(remainingOf(entry));
+  }
+}, 1000);
+
+// --- actions ----------------------------------------------------------------------------------------
+function emit(event, payload) {
+  return new Promise((resolve) => {
+    if (!socket || !socket.connected) { resolve({ ok: false, error: "offline", message: S.disconnected }); return; }
+    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
+      resolve(err ? { ok: false, error: "timeout", message: "timeout" } : (ack || { ok: false, error: "no_ack" }));
+    });
+  });
+}
+
+const NEEDS = {
+  pause: { reason: true, required: true }, resume: { reason: true }, extend: { minutes: true, reason: true, required: true },
+  move: { kiosk: true, reason: true, required: true }, terminate: { reason: true, required: true }, note: { reason: true, required: true, text: true },
+  issue_token: { reason: true, required: true },
+};
+
+/** Ask for the action's fields in the dialog; resolves with them, or null when cancelled. */
+function ask(action, who) {
+  const dialog = $("[data-dialog]");
+  const needs = NEEDS[action] || {};
+  const label = { pause: S.pause, resume: S.resume, extend: S.extend, move: S.move, terminate: S.terminate,
+    note: S.note, issue_token: S.issue_token }[action] || action;
+  $("[data-dialog-title]").textContent = fmt(S.for_candidate, { action: label, name: who });
+  for (const field of ["minutes", "kiosk", "reason"]) {
+    $(`[data-f="${field}"]`, dialog).hidden = !needs[field];
+  }
+  $("[data-reason-label]").textContent = needs.text ? S.text : S.reason;
+  $("#d-reason").value = "";
+  $("#d-kiosk").value = "";
+  $("#d-minutes").value = "5";
+  const error = $("[data-dialog-error]");
+  error.hidden = true;
+  dialog.dataset.action = action;
+  dialog.returnValue = "";
+  return new Promise((resolve) => {
+    const ok = $("[data-dialog-ok]");
+    const check = (event) => {
+      if (needs.required && !$("#d-reason").value.trim()) {
+        event.preventDefault();
+        error.textContent = S.reason_required;
+        error.hidden = false;
+      }
+    };
+    ok.addEventListener("click", check);
+    dialog.addEventListener("close", () => {
+      ok.removeEventListener("click", check);
+      if (dialog.returnValue !== "ok") { resolve(null); return; }
+      resolve({ reason: $("#d-reason").value.trim(), kiosk: $("#d-kiosk").value.trim(),
+        minutes: parseInt($("#d-minutes").value, 10) });
+    }, { once: true });
+    dialog.showModal();
+    (needs.minutes ? $("#d-minutes") : needs.kiosk ? $("#d-kiosk") : $("#d-reason")).focus();
+  });
+}
+
+async function candidateAction(action, c) {
+  const fields = await ask(action, c.full_name);
+  if (!fields) return;
+  const base = { candidate_id: c.candidate_id };
+  const payload = {
+    pause: { exam_id: EXAM_ID, room_id: ROOM_ID, ...base, reason: fields.reason },
+    resume: { exam_id: EXAM_ID, room_id: ROOM_ID, ...base, reason: fields.reason },
+    extend: { ...base, minutes: fields.minutes, reason: fields.reason },
+    move: { ...base, kiosk: fields.kiosk, reason: fields.reason },
+    terminate: { ...base, reason: fields.reason },
+    note: { exam_id: EXAM_ID, room_id: ROOM_ID, ...base, text: fields.reason },
+    issue_token: { ...base, reason: fields.reason },
+  }[action];
+  const ack = await emit(action, payload);
+  if (!ack.ok) { result(fmt(S.failed, { message: ack.message || ack.error }), "error"); return; }
+  result(S.done, "success");
+  if (action === "issue_token") showToken(c, ack.token);
+}
+
+async function roomAction(action) {
+  let payload = { exam_id: EXAM_ID, room_id: ROOM_ID };
+  if (action !== "start_room") {
+    const fields = await ask(action, S.all_candidates);
+    if (!fields) return;
+    payload = action === "note" ? { ...payload, text: fields.reason } : { ...payload, reason: fields.reason };
+  }
+  const ack = await emit(action, payload);
+  if (!ack.ok) { result(fmt(S.failed, { message: ack.message || ack.error }), "error"); return; }
+  if (action === "start_room") setStarted(true);
+  result(S.done, "success");
+}
+
+function showToken(c, token) {
+  const dialog = $("[data-token-dialog]");
+  const url = `${app.dataset.examUrl}#token=${encodeURIComponent(token)}`;
+  $("[data-token-title]").textContent = fmt(S.token_title, { name: `${c.full_name} (${c.candidate_number})` });
+  $("[data-token-code]").textContent = token;
+  const link = $("[data-token-url]");
+  link.href = url;
+  link.textContent = url;
+  dialog.dataset.candidate = c.candidate_id;
+  dialog.showModal();
+}
+$("[data-copy]").addEventListener("click", async (event) => {
+  try {
+    await navigator.clipboard.writeText($("[data-token-url]").href);
+    event.target.textContent = S.copied;
+  } catch { /* clipboard refused: the address is on screen */ }
+});
+for (const button of app.querySelectorAll("[data-room-action]")) {
+  button.addEventListener("click", () => roomAction(button.dataset.roomAction));
+}
+
+// --- connection ---------------------------------------------------------------------------------------
+function connect() {
+  if (typeof window.io !== "function") { setTimeout(connect, 100); return; }
+  socket = window.io("/proctor", { reconnectionDelayMax: 4000, closeOnBeforeunload: true });
+  socket.on("connect", async () => {
+    setConn("connecting", S.connecting);
+    const ack = await emit("join", { exam_id: EXAM_ID, room_id: ROOM_ID });
+    if (!ack.ok) { setConn("error", fmt(S.failed, { message: ack.message || ack.error })); return; }
+    const room = ack.room;
+    setStarted(room.started);
+    $("[data-rows]").replaceChildren();
+    for (const c of room.candidates) {
+      update(c);
+      for (const incident of c.incidents || []) addIncident(incident, c.full_name);
+    }
+    setConn("live", S.live);
+    app.dataset.joined = "true";
+  });
+  socket.on("disconnect", (reason) => {
+    setConn("offline", S.disconnected);
+    app.dataset.joined = "false";
+    if (reason === "io server disconnect") setTimeout(() => socket.connect(), 3000);
+  });
+  socket.on("connect_error", (err) => {
+    const code = refusalCode(err);
+    setConn("error", fmt(S.failed, { message: code || (err && err.message) || "?" }));
+    if (code) setTimeout(() => socket.connect(), 5000);
+  });
+  socket.on("candidate_update", update);
+  socket.on("incident", (incident) => {
+    const entry = candidates.get(incident.candidate_id);
+    if (entry) {
+      const list = entry.data.incidents || (entry.data.incidents = []);
+      if (!list.some((i) => i.id === incident.id)) list.push(incident);
+      renderRow(entry);
+    }
+    addIncident(incident, entry ? entry.data.full_name : "");
+  });
+  socket.on("room_started", () => setStarted(true));
+}
+connect();

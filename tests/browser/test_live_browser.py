@@ -1,0 +1,395 @@
+"""The live exam end to end in a real headless Chromium against a real Socket.IO server.
+
+A proctor opens the room page, starts the room and issues two session codes (the fallback
+check-in); two candidates sit the demo exam in two browser contexts. One loses the network for
+30 seconds mid-exam and keeps answering (the page says offline and keeps the answers), then
+comes back (the answers are replayed and acknowledged). The proctor extends the other's time
+(the student page shows it); both submit. The results API then holds every answer given,
+scored as the key says.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+OFFLINE_SECONDS = int(os.environ.get("EXAM_TEST_OFFLINE_SECONDS", "30"))
+SCREENSHOTS = "/tmp"
+
+
+@pytest.fixture
+def test_config(test_config):
+    # Flask-SocketIO would pick gevent (installed) without monkey patching: threads here.
+    return {**test_config, "SOCKETIO_ASYNC_MODE": "threading"}
+
+
+@pytest.fixture
+def live_socketio_server(app, users):
+    """The app with its Socket.IO middleware (polling and WebSocket through simple-websocket),
+    served by werkzeug in threads on a free port, CSRF on; stopped afterwards."""
+    from werkzeug.serving import make_server
+
+    from exam_server.core.extensions import socketio
+
+    assert socketio.server.eio.async_mode == "threading"
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="live-socketio-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        # Finish every Socket.IO session (its disconnect handler writes to the database) and the
+        # request threads before the app fixture empties the database.
+        eio = socketio.server.eio
+        for sid, sock in list(eio.sockets.items()):
+            # abort: run the disconnect handler now, without waiting for a poll that never comes
+            sock.close(wait=False, abort=True)
+            eio.sockets.pop(sid, None)
+        for worker in threading.enumerate():
+            if worker is not threading.current_thread() and "process_request" in worker.name:
+                worker.join(timeout=10)
+        time.sleep(0.3)
+
+
+@pytest.fixture
+def demo_exam(app, users):
+    """The demo exam (demo bank, Phòng 01 with proctor1, three candidates), and what the test
+    needs to answer it: per candidate, each question's type, shown body and key."""
+    from sqlalchemy import select
+
+    from exam_server.bank.services import version_to_item
+    from exam_server.core.db import session
+    from exam_server.demo import load_demo
+    from exam_server.demo.exam import DEMO_EXAM_TITLE
+    from exam_server.exams import services as exams
+    from exam_server.exams.models import Exam
+
+    with app.app_context():
+        load_demo()
+        exam = session.scalar(select(Exam).where(Exam.title == DEMO_EXAM_TITLE))
+        room = exams.list_rooms(exam)[0]
+        out = {"exam_id": exam.id, "room_id": room.id, "candidates": []}
+        for candidate in exams.list_candidates(exam)[:2]:
+            shown = {q["number"]: q for q in exams.render_paper(candidate)["questions"]}
+            questions = []
+            for entry in exams.paper_for(candidate):
+                item = version_to_item(entry.item_version)
+                questions.append({"number": entry.number, "type": item.content.type, "item": item,
+                                  "points": entry.points, "body": shown[entry.number]["body"]})
+            out["candidates"].append({"id": candidate.id, "number": candidate.candidate_number,
+                                      "name": candidate.full_name, "questions": questions})
+    return out
+
+
+def correct_response(q):
+    key = q["item"].content.key
+    if q["type"] == "single_choice":
+        return key["correct"]
+    if q["type"] == "true_false_cluster":
+        return dict(key["values"])
+    if q["type"] == "numeric":
+        return format(Decimal(str(key["value"])).normalize(), "f").replace(".", ",")
+    raise AssertionError(f"no answer for {q['type']}")
+
+
+def wrong_response(q):
+    key = q["item"].content.key
+    if q["type"] == "single_choice":
+        return next(o["id"] for o in q["body"]["options"] if o["id"] != key["correct"])
+    if q["type"] == "true_false_cluster":
+        values = dict(key["values"])
+        first = next(iter(values))
+        values[first] = not values[first]   # three of four right
+        return values
+    if q["type"] == "numeric":
+        return "9999"
+    raise AssertionError(q["type"])
+
+
+def answer(page, q, response):
+    """Answer question q on the exam page through its inputs, as a student would."""
+    page.click(f'[data-nav="{q["number"]}"]')
+    section = page.locator(f'section[data-question="{q["number"]}"]')
+    section.wait_for(state="visible")
+    if q["type"] == "single_choice":
+        section.locator(f'input[type=radio][value="{response}"]').check()
+    elif q["type"] == "true_false_cluster":
+        rows = section.locator(".tf-table tbody tr")
+        for i, statement in enumerate(q["body"]["statements"]):
+            if statement["id"] in response:
+                value = "true" if response[statement["id"]] else "false"
+                rows.nth(i).locator(f'input[value="{value}"]').check()
+    elif q["type"] == "numeric":
+        section.locator("input.answer-input").fill(response)
+    else:
+        raise AssertionError(q["type"])
+
+
+def pending(page) -> int:
+    return page.evaluate("window.examPage.pending().length")
+
+
+def wait_saved(page, timeout=15_000):
+    try:
+        page.wait_for_selector('[data-save-state][data-kind="saved"]', timeout=timeout)
+    except Exception:
+        page.screenshot(path=f"{SCREENSHOTS}/live-exam-not-saved.png", full_page=True)
+        raise AssertionError(f"not saved: {page.inner_text('[data-save-state]')!r}, pending {pending(page)}, "
+                             f"title {page.get_attribute('[data-save-state]', 'title')!r}, " + page.evaluate(
+                                 "(() => { const s = window.examPage.state; return JSON.stringify({connected: s.connected, "
+                                 "flushing: s.flushing, attempt: s.attemptId, socket: s.socket && s.socket.connected, "
+                                 "status: s.status, paused: s.paused, lastError: s.lastError, log: window.examLog}); })()")
+                             ) from None
+    assert pending(page) == 0
+
+
+def timer_seconds(page) -> int:
+    return int(page.get_attribute("[data-timer]", "data-seconds"))
+
+
+def issue_token(proctor, candidate) -> str:
+    proctor.click(f'button[data-action="issue_token"][data-candidate="{candidate["id"]}"]')
+    proctor.fill("#d-reason", "Đầu đọc thẻ hỏng, điểm danh thủ công")
+    proctor.click("[data-dialog-ok]")
+    link = proctor.locator("[data-token-url]")
+    link.wait_for(state="visible")
+    url = link.get_attribute("href")
+    assert re.search(r"/exam#token=.+", url), url
+    proctor.click('[data-token-dialog] button[value="close"]')
+    return url
+
+
+def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
+        chromium, live_socketio_server, demo_exam, client, token_for):
+    base = live_socketio_server
+    started = time.monotonic()
+    c1, c2 = demo_exam["candidates"]
+    contexts = []
+
+    def new_context():
+        context = chromium.new_context(base_url=base, viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    try:
+        # --- the proctor: the list, the room, start, session codes --------------------------
+        proctor = log_in_page(new_context(), "proctor1")
+        proctor.goto("/proctor")
+        proctor.click("text=Phòng 01")
+        proctor.wait_for_selector('#proctor-app[data-joined="true"]')
+        assert proctor.locator("[data-rows] tr").count() == 3
+        assert proctor.locator(f'tr[data-candidate-id="{c1["id"]}"] [data-state]').inner_text() == "Chưa đến"
+        proctor.click('[data-room-action="start_room"]')
+        proctor.wait_for_selector('[data-room-state]:has-text("Phòng thi đã bắt đầu")')
+        urls = [issue_token(proctor, c) for c in (c1, c2)]
+        row1 = proctor.locator(f'tr[data-candidate-id="{c1["id"]}"]')
+        row1.locator('[data-checkin="manual"]').wait_for()
+
+        # --- two candidates connect and see their papers ---------------------------------------
+        pages = []
+        for url in urls:
+            page = new_context().new_page()
+            page.goto(url.replace(base, ""))
+            page.wait_for_selector('#exam-app[data-state="exam"]')
+            assert "#token" not in page.url           # the code is not left in the address bar
+            assert page.locator("[data-qnav] .qbtn").count() == 10
+            pages.append(page)
+        s1, s2 = pages
+        wait_saved(s1)
+        row1.locator('[data-state="in_progress"]').wait_for()
+        row1.locator(".conn.online").wait_for()
+
+        given = {c1["id"]: {}, c2["id"]: {}}
+        # Candidate 1 answers everything as the key says.
+        for q in c1["questions"]:
+            response = correct_response(q)
+            answer(s1, q, response)
+            given[c1["id"]][q["number"]] = response
+        wait_saved(s1)
+        s1.click('[data-nav="3"]')
+        s1.click('[data-flag="3"]')
+        assert s1.locator('[data-nav="3"].flagged').count() == 1
+        wait_saved(s1)
+
+        # Candidate 2 answers four questions online, one of them twice (the later one counts).
+        q2 = c2["questions"]
+        answer(s2, q2[0], wrong_response(q2[0]))
+        wait_saved(s2)
+        for q in q2[:4]:
+            response = correct_response(q)
+            answer(s2, q, response)
+            given[c2["id"]][q["number"]] = response
+        wait_saved(s2)
+        s2.wait_for_selector('[data-nav="1"].answered')
+
+        # --- candidate 2 loses the network for 30 seconds and keeps answering ----------------
+        s2.context.set_offline(True)
+        s2.wait_for_selector('[data-save-state][data-kind="offline"]')
+        offline_at = time.monotonic()
+        for q in q2[4:7]:
+            response = wrong_response(q) if q["type"] == "numeric" else correct_response(q)
+            answer(s2, q, response)
+            given[c2["id"]][q["number"]] = response
+        s2.wait_for_function("window.examPage.pending().length >= 3")
+        s2.wait_for_selector('[data-save-state][data-kind="offline"][data-pending="3"]')
+        s2.screenshot(path=f"{SCREENSHOTS}/live-exam-offline.png", full_page=True)
+        s2.wait_for_timeout(max(0, OFFLINE_SECONDS - (time.monotonic() - offline_at)) * 1000)
+        assert pending(s2) >= 3
+        # The proctor sees the candidate offline (the server noticed the dropped connection).
+        s2.context.set_offline(False)
+        wait_saved(s2, timeout=90_000)        # replayed in seq order and acknowledged
+        back_online = time.monotonic()
+        row2 = proctor.locator(f'tr[data-candidate-id="{c2["id"]}"]')
+        row2.locator(".conn.online").wait_for(timeout=30_000)
+
+        # --- the proctor extends candidate 1's time by 5 minutes ------------------------------
+        before = timer_seconds(s1)
+        row1.locator('button[data-action="extend"]').click()
+        proctor.fill("#d-minutes", "5")
+        proctor.fill("#d-reason", "Máy tính bị treo 5 phút")
+        proctor.click("[data-dialog-ok]")
+        s1.wait_for_selector('.banners .flash:has-text("5 phút")')
+        after = timer_seconds(s1)
+        assert after >= before + 290, (before, after)
+        proctor.screenshot(path=f"{SCREENSHOTS}/live-proctor-room.png", full_page=True)
+        s1.screenshot(path=f"{SCREENSHOTS}/live-exam-page.png", full_page=True)
+
+        # --- both submit; candidate 2 is told which questions are unanswered ------------------
+        s1.click("[data-submit]")
+        s1.wait_for_selector('[data-confirm][open]')
+        assert s1.get_attribute("[data-unanswered]", "data-unanswered") == ""
+        s1.click("[data-confirm-yes]")
+        s1.wait_for_selector('#exam-app[data-finished="submitted"]')
+
+        s2.click("[data-submit]")
+        s2.wait_for_selector('[data-confirm][open]')
+        unanswered = s2.get_attribute("[data-unanswered]", "data-unanswered")
+        assert unanswered == ",".join(str(q["number"]) for q in q2[7:])
+        assert "Chưa trả lời" in s2.inner_text("[data-confirm-body]")
+        s2.click("[data-confirm-yes]")
+        s2.wait_for_selector('#exam-app[data-finished="submitted"]')
+        for c in (c1, c2):
+            proctor.locator(f'tr[data-candidate-id="{c["id"]}"] [data-state="submitted"]').wait_for()
+        row1.locator('[data-answered="10"]').wait_for()
+        row2.locator('[data-answered="7"]').wait_for()
+        proctor.screenshot(path=f"{SCREENSHOTS}/live-proctor-room-submitted.png", full_page=True)
+    finally:
+        for context in contexts:
+            context.close()
+
+    # --- every answer given is in the result, scored by the key ---------------------------------
+    from item_bank import types as item_types
+
+    headers = token_for("admin")
+    for c in (c1, c2):
+        response = client.get(f"/api/v1/exams/{demo_exam['exam_id']}/candidates/{c['id']}/result",
+                              headers=headers)
+        assert response.status_code == 200, response.get_json()
+        result = response.get_json()["result"]
+        items = {row["number"]: row for row in result["items"]}
+        total = Decimal(0)
+        for q in c["questions"]:
+            row = items[q["number"]]
+            expected_response = given[c["id"]].get(q["number"])
+            assert row["response"] == expected_response, (c["number"], q["number"])
+            fraction = item_types.score(q["item"], expected_response).fraction if expected_response is not None else 0
+            expected = Decimal(str(fraction)) * Decimal(str(q["points"]))
+            assert Decimal(row["points"]) == pytest.approx(expected, abs=Decimal("0.001")), (c["number"], q["number"])
+            total += Decimal(row["points"])
+        assert Decimal(result["raw_points"]) == total
+    first = client.get(f"/api/v1/exams/{demo_exam['exam_id']}/candidates/{c1['id']}/result", headers=headers)
+    assert Decimal(first.get_json()["result"]["score"]) == 10
+    print(f"offline phase {back_online - offline_at:.1f} s, whole test {time.monotonic() - started:.1f} s")
+
+
+def log_in_page(context, username):
+    page = context.new_page()
+    page.goto("/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('form.login-card button[type="submit"]')
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
+
+
+def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_server, demo_exam, client, token_for):
+    """The code typed on the page (a wrong one is explained), a reload resumes the same attempt
+    with its answers and the server's remaining time, and a proctor's pause locks the page."""
+    base = live_socketio_server
+    c1 = demo_exam["candidates"][0]
+    q1 = c1["questions"][0]
+    proctor_context = chromium.new_context(base_url=base, locale="vi-VN")
+    student_context = chromium.new_context(base_url=base, locale="vi-VN")
+    try:
+        proctor = log_in_page(proctor_context, "proctor1")
+        proctor.goto(f"/proctor/exams/{demo_exam['exam_id']}/rooms/{demo_exam['room_id']}")
+        proctor.wait_for_selector('#proctor-app[data-joined="true"]')
+        proctor.click('[data-room-action="start_room"]')
+        proctor.wait_for_selector('[data-room-action="start_room"]:disabled')
+        response = client.post(f"/api/v1/exams/{demo_exam['exam_id']}/candidates/{c1['id']}/session-token",
+                               json={"reason": "Quên căn cước"}, headers=token_for("proctor1"))
+        assert response.status_code == 201, response.get_json()
+        token = response.get_json()["token"]
+
+        page = student_context.new_page()
+        page.goto("/exam")
+        page.fill("#session-token", "not-a-token")
+        page.click("[data-token-form] button[type=submit]")
+        try:
+            page.wait_for_selector("[data-token-error]:has-text('không hợp lệ')")
+        except Exception:
+            raise AssertionError(page.evaluate("document.getElementById('exam-app').dataset.state + ' | ' + "
+                                               "document.querySelector('[data-message]').textContent + ' | ' + "
+                                               "document.querySelector('[data-token-error]').outerHTML"))
+        page.fill("#session-token", token)
+        page.click("[data-token-form] button[type=submit]")
+        page.wait_for_selector('#exam-app[data-state="exam"]')
+        answer(page, q1, correct_response(q1))
+        wait_saved(page)
+        page.wait_for_timeout(1500)
+        before = timer_seconds(page)
+
+        page.reload()                                   # a kiosk restart: same tab, same session code
+        page.wait_for_selector('#exam-app[data-state="exam"]', timeout=20_000)
+        assert page.locator('[data-nav="1"].answered').count() == 1
+        assert page.locator('[data-progress]').inner_text() == "Đã trả lời 1/10 câu"
+        after = timer_seconds(page)
+        assert before - 10 <= after <= before, (before, after)
+
+        row = proctor.locator(f'tr[data-candidate-id="{c1["id"]}"]')
+        # Leaving the exam window is reported with its duration: an incident on the proctor's page.
+        page.evaluate("window.dispatchEvent(new Event('blur'))")
+        page.wait_for_timeout(1200)
+        page.evaluate("window.dispatchEvent(new Event('focus'))")
+        proctor.wait_for_selector('[data-incidents] li[data-kind="focus_lost"]:has-text("Phạm Minh Anh")')
+        row.locator('[data-incidents="1"]').wait_for()
+        row.locator('button[data-action="pause"]').click()
+        proctor.click("[data-dialog-ok]")            # a pause needs a reason: refused in the dialog
+        proctor.wait_for_selector("[data-dialog-error]:visible")
+        proctor.fill("#d-reason", "Thí sinh cần hỗ trợ kỹ thuật")
+        proctor.click("[data-dialog-ok]")
+        page.wait_for_selector("[data-pause]:visible")
+        assert "hỗ trợ kỹ thuật" in page.inner_text("[data-pause-text]")
+        assert page.locator(f'section[data-question="{q1["number"]}"] input').first.is_disabled()
+        row.locator('[data-state="paused"]').wait_for()
+        row.locator('button[data-action="resume"]').click()
+        proctor.click("[data-dialog-ok]")
+        page.wait_for_selector("[data-pause]", state="hidden")
+        assert page.locator(f'section[data-question="{q1["number"]}"] input').first.is_enabled()
+    finally:
+        proctor_context.close()
+        student_context.close()
