@@ -67,6 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             return redirect(url_for("accounts.login_page"))
         if current_user.role.value in ("teacher", "admin"):
             return redirect(url_for("bank_pages.item_list"))
+        if current_user.role.value == "proctor":
+            return redirect(url_for("live_pages.proctor_list"))
         return redirect(url_for("accounts.home"))
 
     @app.route("/healthz")

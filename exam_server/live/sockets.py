@@ -166,7 +166,7 @@ class StudentNamespace(_Base):
             with self.lock:
                 self.connections.pop(sid, None)
             log.warning("refused %s connect from %s: %s", STUDENT, sid, refused)
-            raise ConnectionRefusedError({"error": refused})
+            raise ConnectionRefusedError(refused, {"error": refused})
 
     def _admit(self, token: Any, sid: str, now: datetime) -> str | None:
         if not isinstance(token, str):
@@ -224,7 +224,9 @@ class StudentNamespace(_Base):
     def on_answer(self, data=None):
         def work(now):
             body = payload(data, ("question", "response", "client_seq"))
-            seq = live.save_answer(self._attempt(), body["question"], body["response"], body["client_seq"], now)
+            attempt = self._attempt()
+            seq = live.save_answer(attempt, body["question"], body["response"], body["client_seq"], now)
+            candidate_update(attempt.candidate, now)  # the proctor's answered count, live
             return {"ok": True, "seq": seq}
 
         return boundary("answer", work)
@@ -290,7 +292,7 @@ class ProctorNamespace(_Base):
             acting_user()
         except ApiError as exc:
             log.warning("refused %s connect from %s: %s", PROCTOR, request.sid, exc.code)
-            raise ConnectionRefusedError({"error": "forbidden"}) from None
+            raise ConnectionRefusedError("forbidden", {"error": "forbidden"}) from None
         finally:
             session.rollback()
 

@@ -547,3 +547,10 @@ def test_export_page_counts_and_links_the_filtered_package(login, bank):
     assert 'data-total="0"' in nothing and 'id="export-download"' not in nothing
     listing = client.get("/bank/items", query_string={"grade": "12"}).get_data(as_text=True)
     assert 'href="/api/v1/export/qti?grade=12"' in listing
+
+
+def test_proctors_land_on_their_rooms_and_see_the_proctoring_link(client, login):
+    login("proctor1")
+    assert client.get("/").headers["Location"].endswith("/proctor")
+    page = client.get("/proctor").get_data(as_text=True)
+    assert 'href="/proctor"' in page and "Coi thi" in page and "Ngân hàng câu hỏi" not in page

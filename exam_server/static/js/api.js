@@ -44,3 +44,10 @@ export function pageStrings() {
 export function fmt(template, values) {
   return String(template).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 }
+
+/** A Socket.IO connect refusal's code: the server sends {"error": code} as the error's data
+ * (docs/protocol.md) and the code as its message. */
+export function refusalCode(err) {
+  if (err && err.data && typeof err.data.error === "string") return err.data.error;
+  return err && typeof err.message === "string" ? err.message : null;
+}

@@ -6,6 +6,7 @@
 // localStorage until the server acknowledges it; unacknowledged events are replayed in seq order
 // on every (re)connection, one at a time, so a reload, a kiosk restart or a lost network loses
 // nothing the student did.
+import { fmt, refusalCode } from "./api.js";
 import { renderItem, typesetMath, whenMathReady } from "./item-render.js";
 
 const S = JSON.parse(document.getElementById("i18n").textContent);
@@ -15,15 +16,6 @@ const TOKEN_KEY = "exam.session_token";
 const ACK_TIMEOUT_MS = 10000;
 const ANSWER_DEBOUNCE_MS = 350;
 
-/** The server's refusal code: connect_error data {"error": code} (docs/protocol.md); also read from
- * the message, where a server that passes the dict as the only argument puts it ("{'error': 'x'}"). */
-function refusalCode(err) {
-  if (err && err.data && typeof err.data.error === "string") return err.data.error;
-  const m = err && typeof err.message === "string" && err.message.match(/^\{['"]error['"]:\s*['"](\w+)['"]\}$/);
-  return m ? m[1] : null;
-}
-
-const fmt = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

@@ -21,6 +21,8 @@
 // sanitised by the server when the item was saved, so it is inserted as HTML. The view carries
 // no key, and the renderer shows items in the order given (shuffling is the server's job).
 
+import { fmt } from "./api.js";
+
 export const RESPONSE_SHAPES = Object.freeze({
   single_choice: 'an option id, "A"',
   multiple_response: 'a list of option ids, ["A", "C"] ([] when nothing is ticked)',
@@ -59,9 +61,6 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-function fmt(template, values) {
-  return template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
-}
 
 /** Typeset the formulas of an element (KaTeX auto-render, \( \) and \[ \] only). */
 export function typesetMath(element) {

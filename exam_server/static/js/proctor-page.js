@@ -2,6 +2,8 @@
 // Everything shown comes from the join snapshot and the server's pushes (candidate_update,
 // incident); nothing is polled. Remaining times count down between pushes for display only.
 
+import { fmt, refusalCode } from "./api.js";
+
 const S = JSON.parse(document.getElementById("i18n").textContent);
 const app = document.getElementById("proctor-app");
 const $ = (sel, root = app) => root.querySelector(sel);
@@ -9,15 +11,6 @@ const EXAM_ID = Number(app.dataset.examId);
 const ROOM_ID = Number(app.dataset.roomId);
 const ACK_TIMEOUT_MS = 10000;
 
-/** The server's refusal code: connect_error data {"error": code} (docs/protocol.md); also read from
- * the message, where a server that passes the dict as the only argument puts it ("{'error': 'x'}"). */
-function refusalCode(err) {
-  if (err && err.data && typeof err.data.error === "string") return err.data.error;
-  const m = err && typeof err.message === "string" && err.message.match(/^\{['"]error['"]:\s*['"](\w+)['"]\}$/);
-  return m ? m[1] : null;
-}
-
-const fmt = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
