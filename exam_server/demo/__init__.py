@@ -57,4 +57,7 @@ def load_demo() -> str:
     lines = [f"Demo data: {created} new items ({len(records)} in the demo set).",
              f"Accounts (password '{DEMO_PASSWORD}'): " + ", ".join(f"{n} ({r})" for n, r, _ in DEMO_USERS)]
     lines += demo_exam_summary(exam, exam_created)
+    from exam_server.demo.checkin import load_demo_checkin
+
+    lines += load_demo_checkin(exam, users["admin"])
     return "\n".join(lines)
