@@ -106,9 +106,8 @@ def _qr_image(instance: Path, profile: dict) -> Path:
     from kiosk_client.camera import make_qr_image
 
     path = instance / "demo-card-qr.png"
-    if not path.exists():
-        if not cv2.imwrite(str(path), make_qr_image(card_qr_text(profile))):
-            raise OSError(f"cannot write {path}")
+    if not path.exists() and not cv2.imwrite(str(path), make_qr_image(card_qr_text(profile))):
+        raise OSError(f"cannot write {path}")
     return path
 
 
@@ -129,10 +128,10 @@ def load_demo_checkin(exam: Exam, actor: User | None) -> list[str]:
         except ValueError:
             return str(path)
 
-    return [f"Demo check-in: {candidate.full_name} ({candidate.candidate_number}, CCCD {candidate.citizen_id}) "
-            f"is on the roster of {exams.list_rooms(exam)[0].name}; kiosk {kiosk.name} is kiosk id {kiosk.id}.",
+    return [(f"Demo check-in: {candidate.full_name} ({candidate.candidate_number}, CCCD {candidate.citizen_id}) "
+             f"is on the roster of {exams.list_rooms(exam)[0].name}; kiosk {kiosk.name} is kiosk id {kiosk.id}."),
             "  check in with the simulated card through pcscd (start pcscd first if it is not running):",
             f"    exam-kiosk simulate-card --profile {PROFILE_ARG} --pki {shown(pki_dir)} --port {SIMULATOR_PORT} &",
-            f"    exam-kiosk run --server http://127.0.0.1:5000 --kiosk-id {kiosk.id} --key {shown(key)} "
-            f"--qr-image {shown(qr)} --reader \"{VIRTUAL_READER}\" --once",
+            (f"    exam-kiosk run --server http://127.0.0.1:5000 --kiosk-id {kiosk.id} --key {shown(key)} "
+             f"--qr-image {shown(qr)} --reader \"{VIRTUAL_READER}\" --once"),
             "  it prints the exam page URL (/exam#token=...) to open in the browser."]
