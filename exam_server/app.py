@@ -25,6 +25,7 @@ BLUEPRINT_MODULES = (
     "exam_server.live.routes",      # session tokens, live pages (student exam page, proctor room)
     "exam_server.live.pages",       # the student's exam page, the proctor's room pages
     "exam_server.results.api",      # results, essay scoring queue, corrections
+    "exam_server.results.pages",    # results tables, a candidate's result, blind essay queue, my results
     "exam_server.checkin.api",      # kiosk check-in (chip evidence), manual admission, photos
 )
 

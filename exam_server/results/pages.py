@@ -1,0 +1,92 @@
+"""The results pages: exams with results, an exam's results table, a candidate's result with its
+history, the teacher's blind essay queue (no names, no candidate numbers), and a student's own
+results where the exam shows them (Exam.results_visible_to_candidates, as the JSON API).
+
+Reads go through the results services; the essay page posts to /api/v1/essay-scores from
+static/js/results-page.js.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from exam_server.core.auth import roles
+from exam_server.core.db import session
+from exam_server.core.errors import NotFound
+from exam_server.exams import services as exams
+from exam_server.exams.models import Candidate, Exam
+from exam_server.results import services
+
+bp = Blueprint("results_pages", __name__)
+STAFF = ("admin", "teacher")
+
+
+def essay_strings() -> dict[str, str]:
+    """Strings of static/js/results-page.js."""
+    return {
+        "saving": _("Saving…"),
+        "saved": _("Saved. The essay leaves the queue."),
+        "failed": _("Not saved: {message}"),
+        "empty": _("No essay is waiting for your mark."),
+        "bad_points": _("Give points for every criterion."),
+    }
+
+
+def _exams_with_results() -> list[tuple[Exam, int]]:
+    rows = []
+    for exam in exams.list_exams(current_user):
+        n = len(services.current_results(exam.id))
+        if n:
+            rows.append((exam, n))
+    return rows
+
+
+@bp.route("/results/exams")
+@roles(*STAFF)
+def exam_list():
+    return render_template("results/exam_list.html", entries=_exams_with_results())
+
+
+@bp.route("/results/exams/<int:exam_id>")
+@roles(*STAFF)
+def exam_results(exam_id: int):
+    exam = exams.get_exam(exam_id)
+    results = {r.candidate_id: r for r in services.current_results(exam.id)}
+    rows = [(candidate, results.get(candidate.id)) for candidate in exams.list_candidates(exam)]
+    return render_template("results/exam_results.html", exam=exam, rows=rows)
+
+
+@bp.route("/results/exams/<int:exam_id>/candidates/<int:candidate_id>")
+@roles(*STAFF)
+def candidate_result(exam_id: int, candidate_id: int):
+    exam = exams.get_exam(exam_id)
+    candidate = exams.get_candidate(exam, candidate_id)
+    versions = services.candidate_results(exam, candidate)
+    if not versions:
+        raise NotFound(_("No result yet for this candidate."), "candidate_id")
+    return render_template("results/candidate_result.html", exam=exam, candidate=candidate,
+                           result=versions[0], history=versions)
+
+
+@bp.route("/results/exams/<int:exam_id>/essays")
+@roles(*STAFF)
+def essay_queue(exam_id: int):
+    exam = exams.get_exam(exam_id)
+    queue = services.essay_queue(exam, current_user, current_app.config["SECRET_KEY"])
+    return render_template("results/essays.html", exam=exam, queue=queue, js_strings=essay_strings())
+
+
+@bp.route("/my-results")
+@roles("student")
+def my_results():
+    entries = []
+    for candidate in session.scalars(select(Candidate).where(Candidate.user_id == current_user.id)
+                                     .order_by(Candidate.id)):
+        exam = session.get(Exam, candidate.exam_id)
+        released = bool(exam.results_visible_to_candidates)
+        versions = services.candidate_results(exam, candidate) if released else []
+        entries.append({"exam": exam, "candidate": candidate, "released": released,
+                        "result": versions[0] if versions else None})
+    return render_template("results/my_results.html", entries=entries)
