@@ -66,7 +66,7 @@ def live_socketio_server(app, users):
 
 @pytest.fixture
 def demo_exam(app, users):
-    """The demo exam (demo bank, Phòng 01 with proctor1, three candidates), and what the test
+    """The demo exam (demo bank, Phòng 01 with proctor1 and the demo roster), and what the test
     needs to answer it: per candidate, each question's type, shown body and key."""
     from sqlalchemy import select
 
@@ -81,7 +81,8 @@ def demo_exam(app, users):
         load_demo()
         exam = session.scalar(select(Exam).where(Exam.title == DEMO_EXAM_TITLE))
         room = exams.list_rooms(exam)[0]
-        out = {"exam_id": exam.id, "room_id": room.id, "candidates": []}
+        out = {"exam_id": exam.id, "room_id": room.id, "candidates": [],
+               "room_size": sum(1 for c in exams.list_candidates(exam) if c.room_id == room.id)}
         for candidate in exams.list_candidates(exam)[:2]:
             shown = {q["number"]: q for q in exams.render_paper(candidate)["questions"]}
             questions = []
@@ -191,7 +192,7 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
         proctor.goto("/proctor")
         proctor.click("text=Phòng 01")
         proctor.wait_for_selector('#proctor-app[data-joined="true"]')
-        assert proctor.locator("[data-rows] tr").count() == 3
+        assert proctor.locator("[data-rows] tr").count() == demo_exam["room_size"]
         assert proctor.locator(f'tr[data-candidate-id="{c1["id"]}"] [data-state]').inner_text() == "Chưa đến"
         proctor.click('[data-room-action="start_room"]')
         proctor.wait_for_selector('[data-room-state]:has-text("Phòng thi đã bắt đầu")')
