@@ -133,6 +133,12 @@ function addIncident(incident, name) {
 }
 
 function update(c) {
+  // Incidents only accumulate. An update the server built just before an incident was committed
+  // can arrive after that incident's own push: merge by id so it never drops one.
+  const previous = candidates.get(c.candidate_id);
+  const known = new Map(((previous && previous.data.incidents) || []).map((i) => [i.id, i]));
+  for (const incident of c.incidents || []) known.set(incident.id, incident);
+  c.incidents = [...known.values()].sort((a, b) => a.id - b.id);
   candidates.set(c.candidate_id, { data: c, at: performance.now() });
   renderRow(candidates.get(c.candidate_id));
 }
