@@ -83,8 +83,12 @@ def admit():
     body = json_body()
     row, token = services.admit(current_user, body.get("candidate_id"), body.get("reason"))
     session.commit()
+    try:
+        services.notify_proctors(row, None)
+    except Exception:  # committed already: a lost push must not turn into a 500
+        log.exception("could not notify the proctors of manual admission %s", row.id)
     return {"outcome": row.outcome, "checkin_id": row.id, "verified": False, "token": token,
-            "exam_url": f"/exam#token={token}"}
+            "exam_url": f"/exam#token={token}", "checkin": services.checkin_json(row)}
 
 
 @bp.route("/api/v1/exams/<int:exam_id>/rooms/<int:room_id>/checkins")

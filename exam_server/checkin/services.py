@@ -234,14 +234,19 @@ def check_evidence(body: dict[str, Any], config: dict[str, Any], now: datetime |
 
 
 def notify_proctors(row: CheckIn, incident: Any, now: datetime | None = None) -> None:
-    """After the commit: push the incident and the candidate's new state to the room's proctors."""
+    """After the commit: push the check-in, its incident and the candidate's new state to the room's
+    proctors."""
     from exam_server.core.extensions import socketio
     from exam_server.live.proctoring import candidate_view, incident_view
     from exam_server.live.sockets import PROCTOR, proctor_room
 
-    if row.candidate is None or row.room_id is None:
+    if row.room_id is None:
         return
     to = proctor_room(row.exam_id, row.room_id)
+    # The attempt itself (why not verified, photos, face), matched to a candidate or not.
+    socketio.emit("checkin", checkin_json(row), to=to, namespace=PROCTOR)
+    if row.candidate is None:
+        return
     if incident is not None:
         socketio.emit("incident", incident_view(incident), to=to, namespace=PROCTOR)
     socketio.emit("candidate_update", candidate_view(row.candidate, now or utcnow()), to=to, namespace=PROCTOR)
@@ -277,32 +282,64 @@ def photo_url(photo: PhotoRecord) -> str | None:
     return None if photo.data is None else f"/api/v1/checkin/photos/{photo.id}"
 
 
+def _failure(check: dict[str, Any] | None) -> str | None:
+    if not check or check.get("ok"):
+        return None
+    return str(check.get("failure") or "failed")
+
+
 def checkin_json(row: CheckIn) -> dict[str, Any]:
+    """One check-in attempt as the proctor sees it: why it is not verified (`reasons`: the chip's
+    passive and active authentication failures, the roster fields that differ, a closed exam),
+    the face comparison, the photos, and for a manual admission the proctor and the reason."""
+    actor = session.get(User, row.actor_id) if row.actor_id else None
     return {"id": row.id, "candidate_id": row.candidate_id, "method": row.method, "outcome": row.outcome,
             "verified": row.verified, "reasons": row.reasons, "card": row.card,
             "kiosk": row.kiosk.name if row.kiosk else None, "kiosk_id": row.kiosk_id,
             "passive_auth_ok": (row.passive_auth or {}).get("ok"),
             "active_auth_ok": (row.active_auth or {}).get("ok"),
+            "passive_auth_failure": _failure(row.passive_auth),
+            "active_auth_failure": _failure(row.active_auth),
             "face": row.face, "face_score": row.face_score, "note": row.note, "actor_id": row.actor_id,
+            "actor": {"username": actor.username, "full_name": actor.full_name} if actor else None,
             "at": row.at.isoformat(),
             "photos": [{"id": p.id, "kind": p.kind, "url": photo_url(p), "purged": p.data is None,
                         "delete_after": p.delete_after.isoformat()} for p in row.photos]}
 
 
 def room_checkins(room: ExamRoom) -> dict[str, Any]:
+    """The room's roster, each candidate with the latest check-in attempt (`checkin`) and every
+    attempt newest first (`history`), plus the latest attempts that matched no candidate."""
     rows = list(session.scalars(select(CheckIn).where(CheckIn.exam_id == room.exam_id, CheckIn.room_id == room.id)
                                 .order_by(CheckIn.at, CheckIn.id)))
-    latest: dict[int, CheckIn] = {}
+    by_candidate: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         if row.candidate_id is not None:
-            latest[row.candidate_id] = row
+            by_candidate.setdefault(row.candidate_id, []).insert(0, checkin_json(row))
     roster = session.scalars(select(Candidate).where(Candidate.exam_id == room.exam_id,
                                                      Candidate.room_id == room.id).order_by(Candidate.candidate_number))
     unmatched = [checkin_json(r) for r in rows if r.candidate_id is None][-20:]
-    return {"exam_id": room.exam_id, "room_id": room.id,
-            "candidates": [{"candidate_id": c.id, "candidate_number": c.candidate_number, "full_name": c.full_name,
-                            "checkin": checkin_json(latest[c.id]) if c.id in latest else None} for c in roster],
-            "unmatched": unmatched}
+    candidates = []
+    for c in roster:
+        history = by_candidate.get(c.id, [])
+        candidates.append({"candidate_id": c.id, "candidate_number": c.candidate_number, "full_name": c.full_name,
+                           "checkin": history[0] if history else None, "history": history})
+    return {"exam_id": room.exam_id, "room_id": room.id, "candidates": candidates, "unmatched": unmatched}
+
+
+def admission(candidate_id: int) -> dict[str, Any]:
+    """How the candidate was let in, for the results pages: by a verified chip check-in, or
+    manually (unverified) with the proctor's reason and name; method None when never admitted."""
+    from exam_server.live.models import SessionToken
+
+    token = session.scalar(select(SessionToken).where(SessionToken.candidate_id == candidate_id)
+                           .order_by(SessionToken.id.desc()).limit(1))
+    if token is None:
+        return {"method": None, "verified": False, "reason": None, "by": None, "at": None}
+    actor = session.get(User, token.issued_by_id) if token.issued_by_id else None
+    return {"method": token.method, "verified": token.method == "chip",
+            "reason": token.reason if token.method == "manual" else None,
+            "by": actor.full_name if actor else None, "at": token.issued_at.isoformat()}
 
 
 def get_photo(actor: User, photo_id: int) -> PhotoRecord:

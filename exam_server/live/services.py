@@ -60,5 +60,7 @@ def attempt_state(attempt: Attempt, now: datetime) -> dict[str, Any]:
     return {"attempt_id": attempt.id, "status": attempt.status.value, "server_time": iso(now),
             "remaining_seconds": remaining_seconds(attempt, now),
             "paused": attempt.status == AttemptStatus.PAUSED, "kiosk": attempt.kiosk,
+            "candidate": {"candidate_number": attempt.candidate.candidate_number,
+                          "full_name": attempt.candidate.full_name},
             "paper": render_paper(attempt.candidate) if started else None,
             "answers": answer_records(attempt), "flags": flags(attempt), "last_seq": last_seq(attempt)}

@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from exam_server.accounts.models import Role
+from exam_server.checkin.services import admission
 from exam_server.core.auth import roles
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError, Conflict, NotFound
@@ -53,6 +54,7 @@ def result_json(result: Result, *, staff: bool) -> dict[str, Any]:
     body["items"] = items
     if staff:
         body["reason"] = result.reason
+        body["admission"] = admission(result.candidate_id)
     return body
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from exam_server.checkin.services import admission
 from exam_server.core.auth import roles
 from exam_server.core.db import session
 from exam_server.core.errors import NotFound
@@ -55,7 +56,8 @@ def exam_results(exam_id: int):
     exam = exams.get_exam(exam_id)
     results = {r.candidate_id: r for r in services.current_results(exam.id)}
     rows = [(candidate, results.get(candidate.id)) for candidate in exams.list_candidates(exam)]
-    return render_template("results/exam_results.html", exam=exam, rows=rows)
+    return render_template("results/exam_results.html", exam=exam, rows=rows,
+                           admissions={c.id: admission(c.id) for c, _r in rows})
 
 
 @bp.route("/results/exams/<int:exam_id>/candidates/<int:candidate_id>")
@@ -67,7 +69,7 @@ def candidate_result(exam_id: int, candidate_id: int):
     if not versions:
         raise NotFound(_("No result yet for this candidate."), "candidate_id")
     return render_template("results/candidate_result.html", exam=exam, candidate=candidate,
-                           result=versions[0], history=versions)
+                           result=versions[0], history=versions, admission=admission(candidate.id))
 
 
 @bp.route("/results/exams/<int:exam_id>/essays")

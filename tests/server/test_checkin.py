@@ -370,3 +370,105 @@ def test_a_swapped_chip_portrait_fails_passive_authentication(setup, make_card, 
     body["signature"] = base64.b64encode(setup.key.sign(canonical_json(body))).decode()
     data = setup.post(body).get_json()
     assert data["outcome"] == "chip_failed" and "DG2" in data["reasons"][0]
+
+
+def _proctor_socket(app, setup):
+    from exam_server.core.extensions import socketio
+    from tests.conftest import PASSWORD
+
+    http = app.test_client()
+    assert http.post("/login", data={"username": "proctor1", "password": PASSWORD}).status_code == 302
+    boss = socketio.test_client(app, namespace="/proctor", flask_test_client=http)
+    joined = boss.emit("join", {"exam_id": setup.exam_id, "room_id": setup.room_id}, namespace="/proctor",
+                       callback=True)
+    assert joined["ok"], joined
+    boss.get_received("/proctor")
+    return boss
+
+
+def test_the_proctor_sees_every_attempt_with_its_reasons_photos_and_face(setup, make_card, pki, app, token_for,
+                                                                         users):
+    """The room's list has each candidate's attempts newest first; a refused one says why; every
+    attempt is pushed to the room's proctors as it happens; the photos are for proctors only."""
+    boss = _proctor_socket(app, setup)
+    assert setup.post(setup.body(make_card, pki, fault="cloned")).status_code == 422
+    assert setup.post(setup.body(make_card, pki, live_photo=_face_jpeg())).status_code == 200
+    pushed = [e["args"][0] for e in boss.get_received("/proctor") if e["name"] == "checkin"]
+    boss.disconnect("/proctor")
+
+    proctor = token_for("proctor1")
+    listing = setup.client.get(f"/api/v1/exams/{setup.exam_id}/rooms/{setup.room_id}/checkins",
+                               headers=proctor).get_json()
+    entry = next(c for c in listing["candidates"] if c["candidate_id"] == setup.candidate_id)
+    latest, refused = entry["history"]
+    assert entry["checkin"] == latest and latest["id"] > refused["id"]
+    assert [p["id"] for p in pushed] == [refused["id"], latest["id"]]
+    assert pushed[1] == latest
+    assert latest["verified"] is True and latest["passive_auth_failure"] is None
+    assert latest["active_auth_failure"] is None and latest["actor"] is None
+    assert refused["verified"] is False and refused["outcome"] == "chip_failed"
+    assert refused["passive_auth_ok"] is True and refused["active_auth_ok"] is False
+    assert "cloned" in refused["active_auth_failure"]
+    assert any(r.startswith("active authentication failed") for r in refused["reasons"])
+    assert latest["face"]["status"] in ("no_face_chip", "unavailable", "compared")
+    assert "detail" in latest["face"] and "threshold" in latest["face"]
+    other = next(c for c in listing["candidates"] if c["candidate_id"] != setup.candidate_id)
+    assert other["checkin"] is None and other["history"] == []
+
+    photos = {p["kind"]: p["url"] for p in latest["photos"]}
+    assert set(photos) == {"chip", "live"}
+    for url in photos.values():
+        assert setup.client.get(url, headers=proctor).status_code == 200
+        assert setup.client.get(url, headers=token_for("student1")).status_code == 403
+        assert setup.client.get(url, headers=token_for("teacher1")).status_code == 403
+
+
+def test_a_roster_mismatch_says_which_fields_differ(app, client, token_for, users, make_card, pki):
+    setup = Setup(app, client, token_for, users, roster_name="Nguyễn Văn Anh", roster_dob=date(1996, 3, 16))
+    assert setup.post(setup.body(make_card, pki)).status_code == 422
+    listing = setup.client.get(f"/api/v1/exams/{setup.exam_id}/rooms/{setup.room_id}/checkins",
+                               headers=token_for("proctor1")).get_json()
+    checkin = next(c for c in listing["candidates"] if c["candidate_id"] == setup.candidate_id)["checkin"]
+    assert checkin["outcome"] == "mismatch" and checkin["verified"] is False
+    assert checkin["passive_auth_failure"] is None and checkin["active_auth_failure"] is None
+    assert any("name on the chip" in r for r in checkin["reasons"])
+    assert any("date of birth on the chip" in r for r in checkin["reasons"])
+
+
+def test_manual_admission_names_the_proctor_and_is_pushed(setup, app, token_for, users):
+    from exam_server.checkin.services import admission
+    from exam_server.core.extensions import socketio
+
+    student = token_for("student1")
+    refused = setup.client.post("/api/v1/checkin/admit", headers=student,
+                                json={"candidate_id": setup.candidate_id, "reason": "me"})
+    assert refused.status_code == 403
+    with app.app_context():
+        assert admission(setup.candidate_id)["method"] is None
+
+    boss = _proctor_socket(app, setup)
+    response = setup.client.post("/api/v1/checkin/admit", headers=token_for("proctor1"),
+                                 json={"candidate_id": setup.candidate_id, "reason": "chip unreadable"})
+    assert response.status_code == 200, response.get_json()
+    data = response.get_json()
+    checkin = data["checkin"]
+    assert checkin["method"] == "manual" and checkin["verified"] is False and checkin["note"] == "chip unreadable"
+    assert checkin["actor"] == {"username": "proctor1", "full_name": checkin["actor"]["full_name"]}
+    assert checkin["actor"]["full_name"]
+    received = boss.get_received("/proctor")
+    assert [e["args"][0]["id"] for e in received if e["name"] == "checkin"] == [checkin["id"]]
+    update = [e["args"][0] for e in received if e["name"] == "candidate_update"]
+    assert update[-1]["checkin"] == {"method": "manual", "verified": False}
+    boss.disconnect("/proctor")
+
+    # The token lets the candidate in; the exam page gets the candidate's name (and number).
+    pupil = socketio.test_client(app, namespace="/student", auth={"token": data["token"]})
+    assert pupil.is_connected("/student")
+    state = next(e for e in pupil.get_received("/student") if e["name"] == "attempt_state")["args"][0]
+    assert state["candidate"] == {"candidate_number": "010001", "full_name": "Nguyễn Văn An"}
+    pupil.disconnect("/student")
+
+    with app.app_context():
+        shown = admission(setup.candidate_id)
+    assert shown["method"] == "manual" and shown["verified"] is False
+    assert shown["reason"] == "chip unreadable" and shown["by"] == checkin["actor"]["full_name"]

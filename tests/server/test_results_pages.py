@@ -125,3 +125,21 @@ def test_student_sees_only_their_own_released_result(app, login, client, scored,
 def test_student_with_no_exam(login, users):
     page = text_of(login("student1").get("/my-results"))
     assert "Bạn chưa có kỳ thi nào." in page
+
+
+def test_a_manual_admission_shows_as_unverified_in_the_results(login, client, scored, token_for):
+    admitted, other = scored["candidates"][0], scored["candidates"][1]
+    response = client.post("/api/v1/checkin/admit", headers=token_for("proctor1"),
+                           json={"candidate_id": admitted, "reason": "Thẻ không đọc được"})
+    assert response.status_code == 200, response.get_json()
+    teacher = login("teacher1")
+    page = text_of(teacher.get(f"/results/exams/{scored['id']}/candidates/{admitted}"))
+    assert 'data-admission="manual"' in page and "Cho vào thi thủ công (chưa xác thực)" in page
+    assert "Thẻ không đọc được" in page
+    never = text_of(teacher.get(f"/results/exams/{scored['id']}/candidates/{other}"))
+    assert "data-admission=" not in never and "Chưa điểm danh" in never
+    body = client.get(f"/api/v1/exams/{scored['id']}/results", headers=token_for("teacher1")).get_json()
+    rows = {r["candidate_id"]: r["result"] for r in body["candidates"]}
+    assert rows[admitted]["admission"]["method"] == "manual" and rows[admitted]["admission"]["verified"] is False
+    assert rows[admitted]["admission"]["reason"] == "Thẻ không đọc được"
+    assert rows[other]["admission"]["method"] is None

@@ -51,3 +51,20 @@ export function refusalCode(err) {
   if (err && err.data && typeof err.data.error === "string") return err.data.error;
   return err && typeof err.message === "string" ? err.message : null;
 }
+
+/** Emit a Socket.IO event and resolve with the server's acknowledgement, never reject: without a
+ * connected socket {ok: false, error: "offline"}, without an answer in time {error: "timeout"}.
+ * `connected` overrides socket.connected (a page that tracks the link itself); `offlineMessage`
+ * is put in the offline answer's message (the page's own wording). */
+export function emitWithAck(socket, event, payload, { timeoutMs = 10000, connected, offlineMessage } = {}) {
+  return new Promise((resolve) => {
+    if (!socket || !(connected === undefined ? socket.connected : connected)) {
+      resolve(offlineMessage === undefined ? { ok: false, error: "offline" }
+        : { ok: false, error: "offline", message: offlineMessage });
+      return;
+    }
+    socket.timeout(timeoutMs).emit(event, payload, (err, ack) => {
+      resolve(err ? { ok: false, error: "timeout", message: "timeout" } : (ack || { ok: false, error: "no_ack" }));
+    });
+  });
+}

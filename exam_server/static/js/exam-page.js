@@ -6,7 +6,7 @@
 // localStorage until the server acknowledges it; unacknowledged events are replayed in seq order
 // on every (re)connection, one at a time, so a reload, a kiosk restart or a lost network loses
 // nothing the student did.
-import { fmt, refusalCode } from "./api.js";
+import { emitWithAck, fmt, refusalCode } from "./api.js";
 import { renderItem, typesetMath, whenMathReady } from "./item-render.js";
 
 const S = JSON.parse(document.getElementById("i18n").textContent);
@@ -151,6 +151,8 @@ function renderPaper(attempt) {
   state.mode = paper.exam.delivery_mode === "all_on_page" ? "all_on_page" : "one_per_page";
   app.dataset.mode = state.mode;
   $("[data-exam-title]").textContent = paper.exam.title;
+  const who = attempt.candidate || {};
+  $("[data-candidate-name]").textContent = who.full_name || "";
   $("[data-candidate]").textContent = paper.candidate_number;
   $("[data-form]").textContent = fmt(S.form, { code: paper.form_code });
   const box = $("[data-questions]");
@@ -285,12 +287,7 @@ function toggleFlag(number) {
 }
 
 function emit(event, payload) {
-  return new Promise((resolve) => {
-    if (!state.socket || !state.connected) { resolve({ ok: false, error: "offline" }); return; }
-    state.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
-      resolve(err ? { ok: false, error: "timeout" } : (ack || { ok: false, error: "no_ack" }));
-    });
-  });
+  return emitWithAck(state.socket, event, payload, { timeoutMs: ACK_TIMEOUT_MS, connected: state.connected });
 }
 
 const PERMANENT = new Set(["bad_event", "unknown_question", "invalid_response"]);

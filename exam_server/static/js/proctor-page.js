@@ -1,8 +1,11 @@
 // The proctor's room page (docs/protocol.md, namespace /proctor, cookie session).
 // Everything shown comes from the join snapshot and the server's pushes (candidate_update,
 // incident); nothing is polled. Remaining times count down between pushes for display only.
+// The check-in details (why a chip check-in is not verified, the chip and live photos, the face
+// comparison, every attempt) come from the room's check-ins endpoint, fetched on join and again
+// when a push says a candidate changed; manual admission posts to /api/v1/checkin/admit.
 
-import { fmt, refusalCode } from "./api.js";
+import { api, emitWithAck, fmt, refusalCode } from "./api.js";
 
 const S = JSON.parse(document.getElementById("i18n").textContent);
 const app = document.getElementById("proctor-app");
@@ -79,6 +82,7 @@ function actionButtons(c) {
     c.state === "in_progress" ? b("pause", S.pause, "warn") : null,
     ["in_progress", "paused"].includes(c.state) ? b("extend", S.extend) : null,
     live ? b("issue_token", S.issue_token) : null,
+    live ? b("admit", S.admit) : null,
     live ? b("move", S.move, "subtle") : null,
     b("note", S.note, "subtle"),
     ["in_progress", "paused", "checked_in"].includes(c.state) ? b("terminate", S.terminate, "danger") : null);
@@ -115,6 +119,131 @@ function renderRow(entry) {
       ? h("span", { class: "badge warn", "data-incidents": incidents.length, title: incidents.map(describe).join("\n"),
         text: String(incidents.length) }) : h("span", { class: "muted", text: "0" })),
     h("td", {}, actionButtons(c)));
+  renderCheckinRow(c.candidate_id);
+}
+
+// --- check-in details -------------------------------------------------------------------------------
+const checkins = new Map();   // candidate id -> {checkin (latest), history (newest first)}
+
+function faceLabel(face) {
+  if (face && face.status === "compared" && face.match === true) return { kind: "match", text: S.face_match };
+  if (face && face.status === "compared" && face.match === false) return { kind: "no_match", text: S.face_no_match };
+  return { kind: "not_compared", text: S.face_not_compared };
+}
+
+function photoFigure(k, kind) {
+  const photo = (k.photos || []).find((p) => p.kind === kind);
+  const caption = kind === "chip" ? S.photo_chip : S.photo_live;
+  let body;
+  if (!photo) body = h("span", { class: "photo-missing muted", text: S.photo_none });
+  else if (photo.purged || !photo.url) body = h("span", { class: "photo-missing muted", text: S.photo_purged });
+  else body = h("img", { src: photo.url, alt: caption, loading: "lazy", "data-photo": kind });
+  return h("figure", { class: "checkin-photo", "data-photo-kind": kind }, body, h("figcaption", { text: caption }));
+}
+
+function checkinPanel(k, latest) {
+  const manual = k.method === "manual";
+  const title = manual
+    ? fmt(S.admitted_by, { name: k.actor ? (k.actor.full_name || k.actor.username) : "?", time: localTime(k.at) })
+    : fmt(S.chip_at_kiosk, { kiosk: k.kiosk || "?", time: localTime(k.at) });
+  const status = k.verified
+    ? h("span", { class: "chip verified", "data-checkin-status": "verified", text: S.chip_verified })
+    : h("span", { class: "chip unverified", "data-checkin-status": "unverified",
+      text: manual ? S.admitted_unverified : fmt(S.not_verified_because, { outcome: S[`outcome_${k.outcome}`] || k.outcome }) });
+  const parts = [h("div", { class: "checkin-head" }, status, " ", h("span", { class: "muted", text: title }))];
+  if (manual) {
+    parts.push(h("p", { class: "checkin-note", "data-admit-reason": "" }, h("strong", { text: `${S.reason}: ` }), k.note || ""));
+  } else {
+    const auth = (ok) => (ok === true ? S.auth_ok : ok === false ? S.auth_failed : "—");
+    parts.push(h("p", { class: "checkin-auth muted" },
+      `${S.passive_auth}: ${auth(k.passive_auth_ok)} · ${S.active_auth}: ${auth(k.active_auth_ok)}`,
+      k.card && k.card.full_name ? ` · ${fmt(S.card_read, { name: k.card.full_name, id: k.card.id_number || "?",
+        dob: k.card.date_of_birth || "?" })}` : ""));
+  }
+  if (!k.verified && (k.reasons || []).length && !manual) {
+    parts.push(h("ul", { class: "checkin-reasons", "data-reasons": "" }, k.reasons.map((r) => h("li", { text: r }))));
+  }
+  if (!manual) {
+    const label = faceLabel(k.face);
+    const face = k.face || {};
+    const numbers = typeof face.score === "number"
+      ? fmt(S.face_numbers, { score: face.score.toFixed(2), distance: (face.distance ?? 0).toFixed(2),
+        threshold: face.threshold ?? "?" }) : "";
+    parts.push(h("div", { class: "checkin-photos" }, photoFigure(k, "chip"), photoFigure(k, "live"),
+      h("div", { class: "face-result" },
+        h("span", { class: `badge face-${label.kind}`, "data-face": label.kind, text: label.text }),
+        numbers ? h("div", { "data-face-score": face.score, text: numbers }) : null,
+        face.detail ? h("div", { class: "muted", "data-face-detail": "", text: face.detail }) : null)));
+  }
+  return h("div", { class: `checkin-panel${latest ? " latest" : " earlier"}`, "data-checkin-id": k.id }, parts);
+}
+
+function renderCheckinRow(candidateId) {
+  const row = $(`tr[data-candidate-id="${candidateId}"]`);
+  if (!row) return;
+  const info = checkins.get(candidateId);
+  let detail = $(`tr[data-checkin-detail="${candidateId}"]`);
+  if (!info || !info.checkin) { if (detail) detail.remove(); return; }
+  if (!detail) detail = h("tr", { class: "checkin-detail", "data-checkin-detail": candidateId });
+  if (row.nextElementSibling !== detail) row.after(detail);
+  const earlier = info.history.slice(1);
+  detail.replaceChildren(h("td", { colspan: 8 },
+    h("div", { class: "checkin-detail-box", "data-checkin-panel": candidateId }, checkinPanel(info.checkin, true),
+      earlier.length ? h("details", { class: "checkin-history", "data-checkin-history": "" },
+        h("summary", { text: fmt(S.earlier_attempts, { n: earlier.length }) }),
+        earlier.map((k) => checkinPanel(k, false))) : null)));
+}
+
+function renderUnmatched(list) {
+  const box = $("[data-unmatched]");
+  box.hidden = !list.length;
+  $("[data-unmatched-list]").replaceChildren(...list.map((k) => h("li", {},
+    h("strong", { text: `${(k.card && k.card.full_name) || "?"} (${(k.card && k.card.id_number) || "?"})` }), " ",
+    h("span", { class: "muted", text: `${localTime(k.at)} · ${k.kiosk || ""} · ${(k.reasons || []).join("; ")}` }))));
+}
+
+let unmatched = [];   // check-ins that matched no candidate, newest first
+
+/** The union of two lists of check-ins by id, newest (highest id) first. */
+function mergeById(a, b) {
+  const all = new Map([...a, ...b].map((k) => [k.id, k]));
+  return [...all.values()].sort((x, y) => y.id - x.id);
+}
+/** Merge attempts into a candidate's history: a push and a fetch may arrive in either order. */
+function mergeCheckins(candidateId, list) {
+  const known = checkins.get(candidateId);
+  const history = mergeById(known ? known.history : [], list);
+  checkins.set(candidateId, { checkin: history[0] || null, history });
+  renderCheckinRow(candidateId);
+}
+/** The server's push of one check-in attempt (kiosk or manual admission). */
+function addCheckin(k) {
+  if (k.candidate_id === null || k.candidate_id === undefined) {
+    unmatched = mergeById(unmatched, [k]).slice(0, 20);
+    renderUnmatched(unmatched);
+    return;
+  }
+  mergeCheckins(k.candidate_id, [k]);
+}
+
+let checkinsLoading = null;
+let checkinsAgain = false;
+/** Fetch the room's check-ins (one request at a time; a call during a fetch asks for one more). */
+async function loadCheckins() {
+  if (checkinsLoading) { checkinsAgain = true; return checkinsLoading; }
+  checkinsLoading = (async () => {
+    do {
+      checkinsAgain = false;
+      const answer = await api(`/api/v1/exams/${EXAM_ID}/rooms/${ROOM_ID}/checkins`);
+      if (!answer.ok) { result(fmt(S.failed, { message: answer.data.message || answer.data.error }), "error"); break; }
+      for (const c of answer.data.candidates) mergeCheckins(c.candidate_id, c.history || []);
+      unmatched = mergeById(unmatched, answer.data.unmatched || []).slice(0, 20);
+      renderUnmatched(unmatched);
+    } while (checkinsAgain);
+  })();
+  try { await checkinsLoading; } finally { checkinsLoading = null; }
+  app.dataset.checkinsLoaded = "true";
+  return undefined;
 }
 
 function describe(incident) {
@@ -153,18 +282,13 @@ setInterval(() => {
 
 // --- actions ----------------------------------------------------------------------------------------
 function emit(event, payload) {
-  return new Promise((resolve) => {
-    if (!socket || !socket.connected) { resolve({ ok: false, error: "offline", message: S.disconnected }); return; }
-    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
-      resolve(err ? { ok: false, error: "timeout", message: "timeout" } : (ack || { ok: false, error: "no_ack" }));
-    });
-  });
+  return emitWithAck(socket, event, payload, { timeoutMs: ACK_TIMEOUT_MS, offlineMessage: S.disconnected });
 }
 
 const NEEDS = {
   pause: { reason: true, required: true }, resume: { reason: true }, extend: { minutes: true, reason: true, required: true },
   move: { kiosk: true, reason: true, required: true }, terminate: { reason: true, required: true }, note: { reason: true, required: true, text: true },
-  issue_token: { reason: true, required: true },
+  issue_token: { reason: true, required: true }, admit: { reason: true, required: true },
 };
 
 /** Ask for the action's fields in the dialog; resolves with them, or null when cancelled. */
@@ -172,7 +296,7 @@ function ask(action, who) {
   const dialog = $("[data-dialog]");
   const needs = NEEDS[action] || {};
   const label = { pause: S.pause, resume: S.resume, extend: S.extend, move: S.move, terminate: S.terminate,
-    note: S.note, issue_token: S.issue_token }[action] || action;
+    note: S.note, issue_token: S.issue_token, admit: S.admit }[action] || action;
   $("[data-dialog-title]").textContent = fmt(S.for_candidate, { action: label, name: who });
   for (const field of ["minutes", "kiosk", "reason"]) {
     $(`[data-f="${field}"]`, dialog).hidden = !needs[field];
@@ -206,9 +330,19 @@ function ask(action, who) {
   });
 }
 
+/** Manual admission: an unverified check-in with the proctor's reason; the code is shown once. */
+async function admit(c, reason) {
+  const answer = await api("/api/v1/checkin/admit", { method: "POST", json: { candidate_id: c.candidate_id, reason } });
+  if (!answer.ok) { result(fmt(S.failed, { message: answer.data.message || answer.data.error }), "error"); return; }
+  result(S.done, "success");
+  if (answer.data.checkin) mergeCheckins(c.candidate_id, [answer.data.checkin]);
+  showToken(c, answer.data.token);
+}
+
 async function candidateAction(action, c) {
   const fields = await ask(action, c.full_name);
   if (!fields) return;
+  if (action === "admit") { await admit(c, fields.reason); return; }
   const base = { candidate_id: c.candidate_id };
   const payload = {
     pause: { exam_id: EXAM_ID, room_id: ROOM_ID, ...base, reason: fields.reason },
@@ -276,6 +410,7 @@ function connect() {
     }
     setConn("live", S.live);
     app.dataset.joined = "true";
+    loadCheckins();
   });
   socket.on("disconnect", (reason) => {
     setConn("offline", S.disconnected);
@@ -288,6 +423,7 @@ function connect() {
     if (code) setTimeout(() => socket.connect(), 5000);
   });
   socket.on("candidate_update", update);
+  socket.on("checkin", addCheckin);
   socket.on("incident", (incident) => {
     const entry = candidates.get(incident.candidate_id);
     if (entry) {
