@@ -180,6 +180,12 @@ def test_a_large_frame_is_searched_without_upsampling_first(models, memo, monkey
 # ------------------------------------------------------------ through the server
 
 @pytest.fixture
+def database_url(sqlite_url):
+    """SQLite only: test_checkin.py stores check-ins (face included) on both databases already."""
+    return sqlite_url
+
+
+@pytest.fixture
 def test_config(test_config, pki):
     return {**test_config, "CSCA_TRUST_DIR": str(pki.trust_dir), "PHOTO_RETENTION_DAYS": 30}
 
