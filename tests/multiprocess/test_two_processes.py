@@ -11,16 +11,13 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 import requests
 import socketio as sio_client
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import IN_CI, PASSWORD, _postgres_admin_url
+from tests.conftest import IN_CI, PASSWORD
 from tests.server.exam_factories import live_exam
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
@@ -49,29 +46,9 @@ def redis_url():
     return REDIS_URL
 
 
-@pytest.fixture(scope="module")
-def fresh_postgres():
-    """A database of its own (both server processes use it), migrated, dropped afterwards."""
-    from exam_server.core.migrate import upgrade
-
-    admin_url, error = _postgres_admin_url()
-    if admin_url is None:
-        _unavailable(f"PostgreSQL is not reachable ({error})")
-    name = f"exam_mp_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture
-def database_url(fresh_postgres):   # the conftest's app, users and token_for use this database
-    return fresh_postgres
+def database_url(postgresql_url):   # the server processes and the conftest's app share this database
+    return postgresql_url
 
 
 def _free_port() -> int:
@@ -81,8 +58,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def servers(fresh_postgres, redis_url, tmp_path):
-    env = {**os.environ, "EXAM_DATABASE_URL": fresh_postgres, "EXAM_REDIS_URL": redis_url,
+def servers(postgresql_url, redis_url, tmp_path):
+    env = {**os.environ, "EXAM_DATABASE_URL": postgresql_url, "EXAM_REDIS_URL": redis_url,
            "EXAM_SECRET_KEY": "two-process-test-secret", "EXAM_INSTANCE_PATH": str(tmp_path / "instance"),
            "PYTHONPATH": str(ROOT)}
     procs, urls = [], []

@@ -554,3 +554,12 @@ def test_proctors_land_on_their_rooms_and_see_the_proctoring_link(client, login)
     assert client.get("/").headers["Location"].endswith("/proctor")
     page = client.get("/proctor").get_data(as_text=True)
     assert 'href="/proctor"' in page and "Coi thi" in page and "Ngân hàng câu hỏi" not in page
+
+
+def test_list_pages_show_their_empty_state(client, login):
+    login("proctor1")
+    page = client.get("/proctor").get_data(as_text=True)
+    assert "Bạn chưa được phân công coi phòng thi nào." in page and "<table" not in page
+    login("teacher1")
+    page = client.get("/results/exams").get_data(as_text=True)
+    assert 'class="empty card"' in page and "<table" not in page
