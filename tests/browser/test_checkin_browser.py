@@ -13,13 +13,14 @@ import time
 import pytest
 from sqlalchemy import select
 
-from tests.browser.test_live_browser import live_socketio_server, log_in_page, test_config  # noqa: F401
-
 pytestmark = pytest.mark.browser
+
+ADMIT_REASON = "Thẻ CCCD bị hỏng chip, đối chiếu giấy tờ thủ công"
 
 
 @pytest.fixture
 def demo_checkin(app, users):
+    from exam_server.accounts.models import User
     from exam_server.checkin.models import Kiosk
     from exam_server.core.db import session
     from exam_server.demo import load_demo
@@ -36,14 +37,18 @@ def demo_checkin(app, users):
         candidate = session.scalar(select(Candidate).where(Candidate.exam_id == exam.id,
                                                            Candidate.citizen_id == "001096012345"))
         paper = exams.render_paper(candidate)
+        other = next(c for c in exams.list_candidates(exam) if c.room_id == room.id and c.id != candidate.id)
+        proctor = session.scalar(select(User).where(User.username == "proctor1"))
         instance = app.config["INSTANCE_PATH"]
         return {"exam_id": exam.id, "room_id": room.id, "kiosk_id": kiosk.id, "candidate_id": candidate.id,
                 "number": candidate.candidate_number, "name": candidate.full_name,
+                "other_id": other.id, "proctor_name": proctor.full_name,
                 "first": paper["questions"][0], "count": len(paper["questions"]),
                 "key": f"{instance}/kiosk-K01.key", "pki": f"{instance}/demo-pki", "profile": PROFILE}
 
 
-def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, request, demo_checkin, app):
+def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_server, log_in_page, demo_checkin,
+                                                        app):
     import cv2
 
     from exam_server.checkin.models import CheckIn
@@ -53,9 +58,9 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, request, demo_
     from kiosk_client.checkin import KioskFlow, ServerClient, load_key
     from kiosk_client.simulator.card import VirtualCard
     from kiosk_client.simulator.pki import open_test_pki
-    from kiosk_client.simulator.profile import load_profile
+    from kiosk_client.simulator.profile import PROFILES_DIR, load_profile
 
-    base, d = request.getfixturevalue("live_socketio_server"), demo_checkin
+    base, d = live_socketio_server, demo_checkin
     started = time.monotonic()
     contexts = []
 
@@ -86,8 +91,10 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, request, demo_
             page.goto(url)
             opened.append(page)
 
+        # The kiosk's second camera takes the live photo (a face image standing in for the candidate).
         flow = KioskFlow(ServerClient(base, d["kiosk_id"], load_key(d["key"])), reader, SimulatedCamera(qr),
-                         open_browser=open_browser, say=said.append, card_timeout=5)
+                         open_browser=open_browser, say=said.append, card_timeout=5,
+                         photo_camera=SimulatedCamera(str(PROFILES_DIR / "face.jpg")), photo_delay=0)
         checkin_started = time.monotonic()
         answer = flow.check_in()
         checkin_seconds = time.monotonic() - checkin_started
@@ -101,6 +108,7 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, request, demo_
         page.wait_for_selector('#exam-app[data-state="exam"]')
         assert "#token" not in page.url
         assert page.locator("[data-candidate]").inner_text() == d["number"]
+        assert page.locator("[data-candidate-name]").inner_text() == d["name"]
         assert page.locator("[data-qnav] .qbtn").count() == d["count"]
         first = page.locator(f'section[data-question="{d["first"]["number"]}"]')
         first.wait_for(state="visible")
@@ -112,6 +120,35 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, request, demo_
         row = proctor.locator(f'tr[data-candidate-id="{d["candidate_id"]}"]')
         assert d["name"] in row.inner_text()
         row.locator('[data-checkin="chip"]').wait_for()
+        # ... and the check-in's details (pushed live): chip verified, the chip photo beside the
+        # live photo (both loaded with the proctor's session), the face comparison's label.
+        latest = proctor.locator(f'[data-checkin-panel="{d["candidate_id"]}"] .checkin-panel.latest')
+        latest.locator('[data-checkin-status="verified"]').wait_for()
+        assert "Chip đã xác thực" in latest.inner_text() and "K01" in latest.inner_text()
+        for kind in ("chip", "live"):
+            proctor.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                                      arg=latest.locator(f'img[data-photo="{kind}"]').element_handle())
+        face = latest.locator("[data-face]")
+        labels = {"match": "Khuôn mặt khớp", "no_match": "Khuôn mặt không khớp",
+                  "not_compared": "Chưa so sánh khuôn mặt"}
+        assert face.inner_text() == labels[face.get_attribute("data-face")]
+
+        # The proctor admits another candidate of the room by hand, with a reason: the row says
+        # unverified, with the reason and the proctor's name, and the session code is shown.
+        proctor.click(f'button[data-action="admit"][data-candidate="{d["other_id"]}"]')
+        proctor.click("[data-dialog-ok]")                                 # no reason: refused
+        assert proctor.locator("[data-dialog-error]").is_visible()
+        proctor.fill("#d-reason", ADMIT_REASON)
+        proctor.click("[data-dialog-ok]")
+        proctor.locator("[data-token-url]").wait_for(state="visible")
+        assert re.search(r"/exam#token=.+", proctor.get_attribute("[data-token-url]", "href"))
+        assert proctor.locator("[data-token-code]").inner_text().strip()
+        proctor.click('[data-token-dialog] button[value="close"]')
+        admitted = proctor.locator(f'[data-checkin-panel="{d["other_id"]}"] .checkin-panel.latest')
+        admitted.locator('[data-checkin-status="unverified"]').wait_for()
+        text = admitted.inner_text()
+        assert "Cho vào thi thủ công (chưa xác thực)" in text and ADMIT_REASON in text and d["proctor_name"] in text
+        proctor.locator(f'tr[data-candidate-id="{d["other_id"]}"] [data-checkin="manual"]').wait_for()
 
         flow.reader.remove()
         flow.wait_for_removal(poll=0.01, timeout=1)
@@ -124,3 +161,5 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, request, demo_
         rows = list(session.scalars(select(CheckIn).where(CheckIn.candidate_id == d["candidate_id"])))
         assert [(r.outcome, r.verified, r.method) for r in rows] == [("verified", True, "chip")]
         assert rows[0].kiosk_id == d["kiosk_id"] and rows[0].reasons == []
+        manual = list(session.scalars(select(CheckIn).where(CheckIn.candidate_id == d["other_id"])))
+        assert [(r.outcome, r.verified, r.method, r.note) for r in manual] == [("manual", False, "manual", ADMIT_REASON)]

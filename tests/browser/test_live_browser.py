@@ -11,57 +11,15 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from decimal import Decimal
 
 import pytest
 
-from tests.conftest import PASSWORD
-
 pytestmark = pytest.mark.browser
 
 OFFLINE_SECONDS = int(os.environ.get("EXAM_TEST_OFFLINE_SECONDS", "30"))
 SCREENSHOTS = "/tmp"
-
-
-@pytest.fixture
-def test_config(test_config):
-    # Flask-SocketIO would pick gevent (installed) without monkey patching: threads here.
-    return {**test_config, "SOCKETIO_ASYNC_MODE": "threading"}
-
-
-@pytest.fixture
-def live_socketio_server(app, users):
-    """The app with its Socket.IO middleware (polling and WebSocket through simple-websocket),
-    served by werkzeug in threads on a free port, CSRF on; stopped afterwards."""
-    from werkzeug.serving import make_server
-
-    from exam_server.core.extensions import socketio
-
-    assert socketio.server.eio.async_mode == "threading"
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-socketio-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        # Finish every Socket.IO session (its disconnect handler writes to the database) and the
-        # request threads before the app fixture empties the database.
-        eio = socketio.server.eio
-        for sid, sock in list(eio.sockets.items()):
-            # abort: run the disconnect handler now, without waiting for a poll that never comes
-            sock.close(wait=False, abort=True)
-            eio.sockets.pop(sid, None)
-        for worker in threading.enumerate():
-            if worker is not threading.current_thread() and "process_request" in worker.name:
-                worker.join(timeout=10)
-        time.sleep(0.3)
 
 
 @pytest.fixture
@@ -146,7 +104,7 @@ def pending(page) -> int:
 def wait_saved(page, timeout=15_000):
     try:
         page.wait_for_selector('[data-save-state][data-kind="saved"]', timeout=timeout)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure: report the page state
         page.screenshot(path=f"{SCREENSHOTS}/live-exam-not-saved.png", full_page=True)
         raise AssertionError(f"not saved: {page.inner_text('[data-save-state]')!r}, pending {pending(page)}, "
                              f"title {page.get_attribute('[data-save-state]', 'title')!r}, " + page.evaluate(
@@ -174,7 +132,7 @@ def issue_token(proctor, candidate) -> str:
 
 
 def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
-        chromium, live_socketio_server, demo_exam, client, token_for):
+        chromium, live_socketio_server, log_in_page, demo_exam, client, token_for):
     base = live_socketio_server
     started = time.monotonic()
     c1, c2 = demo_exam["candidates"]
@@ -317,17 +275,8 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
     print(f"offline phase {back_online - offline_at:.1f} s, whole test {time.monotonic() - started:.1f} s")
 
 
-def log_in_page(context, username):
-    page = context.new_page()
-    page.goto("/login")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('form.login-card button[type="submit"]')
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
-
-
-def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_server, demo_exam, client, token_for):
+def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_server, log_in_page, demo_exam, client,
+                                                     token_for):
     """The code typed on the page (a wrong one is explained), a reload resumes the same attempt
     with its answers and the server's remaining time, and a proctor's pause locks the page."""
     base = live_socketio_server
@@ -352,7 +301,7 @@ def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_ser
         page.click("[data-token-form] button[type=submit]")
         try:
             page.wait_for_selector("[data-token-error]:has-text('không hợp lệ')")
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure: report the page state
             raise AssertionError(page.evaluate("document.getElementById('exam-app').dataset.state + ' | ' + "
                                                "document.querySelector('[data-message]').textContent + ' | ' + "
                                                "document.querySelector('[data-token-error]').outerHTML"))
