@@ -225,6 +225,11 @@ def check_evidence(body: dict[str, Any], config: dict[str, Any], now: datetime |
     incident = None
     if candidate is not None and outcome in ("mismatch", "chip_failed"):
         incident = _incident(candidate, f"check-in at kiosk {kiosk.name}: {outcome}: {'; '.join(reasons)}", now)
+    elif candidate is not None and face is not None and face.get("match") is False:
+        # The face is advice for the proctor, never a refusal: verified, and the proctor is told.
+        incident = _incident(candidate, f"check-in at kiosk {kiosk.name}: the live photo does not match the chip "
+                                        f"portrait (distance {face.get('distance')}, match below "
+                                        f"{face.get('threshold')})", now)
     token = None
     if outcome == "verified":
         from exam_server.live.tokens import issue_session_token

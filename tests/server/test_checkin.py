@@ -472,3 +472,15 @@ def test_manual_admission_names_the_proctor_and_is_pushed(setup, app, token_for,
         shown = admission(setup.candidate_id)
     assert shown["method"] == "manual" and shown["verified"] is False
     assert shown["reason"] == "chip unreadable" and shown["by"] == checkin["actor"]["full_name"]
+
+
+def test_a_face_that_does_not_match_raises_an_incident_but_admits(setup, make_card, pki, app, monkeypatch):
+    from exam_server.checkin import face
+
+    monkeypatch.setattr(face, "compare", lambda chip, live: {
+        "status": "compared", "distance": 0.82, "score": 0.18, "match": False, "threshold": 0.6, "detail": ""})
+    response = setup.post(setup.body(make_card, pki, live_photo=_face_jpeg()))
+    assert response.status_code == 200 and response.get_json()["face"]["match"] is False
+    assert token_active(app, response.get_json()["token"])
+    (kind, detail), = incidents(app, setup.candidate_id)
+    assert kind == "checkin_mismatch" and "does not match the chip portrait" in detail and "0.82" in detail
