@@ -50,25 +50,47 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _base_url(host: str, port: int) -> str:
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+
+
 def _print_urls(host: str, port: int) -> None:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    print(f"Exam server on http://{shown}:{port}/", flush=True)
-    print(f"  teacher pages:  http://{shown}:{port}/bank/items", flush=True)
-    print(f"  JSON API:       http://{shown}:{port}/api/v1/  (token: POST /api/v1/auth/token)", flush=True)
+    base = _base_url(host, port)
+    print(f"Exam server on {base}/", flush=True)
+    print(f"  teacher pages:  {base}/bank/items", flush=True)
+    print(f"  JSON API:       {base}/api/v1/  (token: POST /api/v1/auth/token)", flush=True)
 
 
 def cmd_demo(args) -> int:
     from exam_server import demo
+    from exam_server.demo.checkin import demo_checkin
 
     app = _app(args)
     upgrade(app.config["DATABASE_URL"])
     with app.app_context():
         summary = demo.load_demo()
+        checkin = demo_checkin()
     print(summary, flush=True)
     if args.no_serve:
         return 0
-    _print_urls(args.host, args.port)
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    if checkin is None:  # pragma: no cover - load_demo always sets the check-in up
+        _print_urls(args.host, args.port)
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+        return 0
+    from exam_server.demo.card import checkin_lines, demo_card
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    try:
+        with demo_card(checkin.pki_dir, say=say, enabled=not args.no_card) as card:
+            _print_urls(args.host, args.port)
+            state = "off" if args.no_card else "in" if card is not None else "failed"
+            for line in checkin_lines(checkin, _base_url(args.host, args.port), state):
+                say(line)
+            app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 
@@ -173,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=5000)
     demo.add_argument("--no-serve", action="store_true", help="load the demo data and exit")
+    demo.add_argument("--no-card", action="store_true",
+                      help="do not put the simulated citizen ID card in the reader 'Virtual PCD 00 01'")
     run.set_defaults(func=cmd_run)
     demo.set_defaults(func=cmd_demo)
 

@@ -6,7 +6,7 @@
     exam-kiosk make-test-pki DIR            (simulator)
     exam-kiosk simulate-card ...            (simulator)
     exam-kiosk run --server URL --kiosk-id ID --key FILE [--reader NAME] [--camera N | --qr-image FILE]
-                   [--browser CMD] [--once]        (check-in loop; --make-key --key FILE creates the key)
+                   [--browser CMD | --open] [--once]  (check-in loop; --make-key --key FILE creates the key)
 
 read-card exits 0 when the card was read, even if passive or active authentication
 failed: that is reported in the output with ok false, never hidden. It exits 1 with a
@@ -94,9 +94,17 @@ def cmd_read_card(args: argparse.Namespace) -> int:
     return 0
 
 
-def _browser(command: str | None):
+def _browser(command: str | None, open_default: bool = False):
     if not command:
-        return lambda url: print(f"exam page: {url}", flush=True)
+        def show(url: str) -> None:
+            print(f"exam page: {url}", flush=True)
+            if open_default:  # --open: the desktop's web browser, when there is one
+                import webbrowser
+
+                if not webbrowser.open(url):
+                    print("exam-kiosk run: no web browser found; open the exam page above yourself", flush=True)
+
+        return show
     import shlex
     import subprocess
 
@@ -150,7 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kiosk_client.card.pcsc import PcscReader
 
     flow = KioskFlow(ServerClient(args.server, int(args.kiosk_id), key), PcscReader(), camera,
-                     reader_name=args.reader, trust_dir=args.trust, open_browser=_browser(args.browser),
+                     reader_name=args.reader, trust_dir=args.trust, open_browser=_browser(args.browser, args.open),
                      say=lambda text: print(text, flush=True), photo_camera=photo_camera,
                      card_timeout=args.card_timeout)
     try:
@@ -195,7 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     cam = run.add_mutually_exclusive_group()
     cam.add_argument("--camera", type=int, default=0, metavar="N", help="OpenCV camera index (default 0)")
     cam.add_argument("--qr-image", metavar="FILE", help="read the QR from this image instead of a camera")
-    run.add_argument("--browser", metavar="CMD", help="command that opens the exam URL (default: print it)")
+    browser = run.add_mutually_exclusive_group()
+    browser.add_argument("--browser", metavar="CMD", help="command that opens the exam URL (default: print it)")
+    browser.add_argument("--open", action="store_true",
+                         help="also open the printed exam URL in the default web browser (if there is one)")
     run.add_argument("--trust", metavar="DIR", help="CSCA certificates for the kiosk's own (advisory) check")
     run.add_argument("--card-timeout", type=float, metavar="S", help="give up waiting for a card after S seconds")
     run.add_argument("--once", action="store_true", help="check in one card, then exit")

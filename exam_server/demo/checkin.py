@@ -7,11 +7,15 @@ Idempotent (each step is skipped when already done):
     with a paper;
   * the kiosk key <instance>/kiosk-K01.key and kiosk "K01" enrolled for Phòng 01;
   * the card's front QR code as an image, <instance>/demo-card-qr.png.
+
+`exam-server demo` then puts the simulated card in the reader (exam_server/demo/card.py) and prints
+the one `exam-kiosk run ... --once` command (``DemoCheckin.kiosk_command``) that checks it in.
 """
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -22,11 +26,11 @@ from exam_server.accounts.models import User
 from exam_server.checkin import services as checkin
 from exam_server.checkin.models import Kiosk
 from exam_server.core.db import session
+from exam_server.demo.exam import DEMO_EXAM_TITLE
 from exam_server.exams import services as exams
 from exam_server.exams.models import Candidate, Exam
 
 PROFILE = Path(__file__).resolve().parents[2] / "kiosk_client" / "simulator" / "profiles" / "nguyen_van_an.json"
-PROFILE_ARG = "kiosk_client/simulator/profiles/nguyen_van_an.json"
 CARD_CANDIDATE_NUMBER = "TS004"
 CARD_SCHOOL, CARD_CLASS = "THPT Chu Văn An", "12A1"
 KIOSK_NAME = "K01"
@@ -111,27 +115,56 @@ def _qr_image(instance: Path, profile: dict) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class DemoCheckin:
+    """What the kiosk needs to check the demo card in (see ``kiosk_command``)."""
+
+    kiosk_id: int
+    key: Path
+    qr_image: Path
+    pki_dir: Path
+    full_name: str
+    candidate_number: str
+
+    def kiosk_command(self, server_url: str, exam_kiosk: str = "exam-kiosk") -> str:
+        """The one `exam-kiosk run ... --once` line that checks the simulated card in."""
+        return (f"{exam_kiosk} run --server {server_url} --kiosk-id {self.kiosk_id} --key {shown(self.key)} "
+                f"--qr-image {shown(self.qr_image)} --reader \"{VIRTUAL_READER}\" --once")
+
+
+def shown(path: Path) -> str:
+    """A path relative to the working directory when it is under it (shorter commands to copy)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def load_demo_checkin(exam: Exam, actor: User | None) -> list[str]:
-    """Set up the demo check-in (commits); returns the summary lines with the commands to run."""
+    """Set up the demo check-in (commits); returns the summary line (``demo_checkin`` has the details)."""
     instance = Path(current_app.config["INSTANCE_PATH"])
     instance.mkdir(parents=True, exist_ok=True)
     profile = _profile()
-    pki_dir = _pki(instance)
+    _pki(instance)
     candidate = _candidate(exam, profile)
-    kiosk, key = _kiosk(exam, instance, actor)
-    qr = _qr_image(instance, profile)
+    kiosk, _key = _kiosk(exam, instance, actor)
+    _qr_image(instance, profile)
     session.commit()
-
-    def shown(path: Path) -> str:
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-
     return [(f"Demo check-in: {candidate.full_name} ({candidate.candidate_number}, CCCD {candidate.citizen_id}) "
-             f"is on the roster of {exams.list_rooms(exam)[0].name}; kiosk {kiosk.name} is kiosk id {kiosk.id}."),
-            "  check in with the simulated card through pcscd (start pcscd first if it is not running):",
-            f"    exam-kiosk simulate-card --profile {PROFILE_ARG} --pki {shown(pki_dir)} --port {SIMULATOR_PORT} &",
-            (f"    exam-kiosk run --server http://127.0.0.1:5000 --kiosk-id {kiosk.id} --key {shown(key)} "
-             f"--qr-image {shown(qr)} --reader \"{VIRTUAL_READER}\" --once"),
-            "  it prints the exam page URL (/exam#token=...) to open in the browser."]
+             f"is on the roster of {exams.list_rooms(exam)[0].name}; kiosk {kiosk.name} is kiosk id {kiosk.id}.")]
+
+
+def demo_checkin() -> DemoCheckin | None:
+    """The demo check-in set up by ``load_demo_checkin`` (None before the demo was loaded)."""
+    instance = Path(current_app.config["INSTANCE_PATH"])
+    exam = session.scalar(select(Exam).where(Exam.title == DEMO_EXAM_TITLE))
+    if exam is None:
+        return None
+    kiosk = session.scalar(select(Kiosk).where(Kiosk.exam_id == exam.id, Kiosk.name == KIOSK_NAME))
+    candidate = session.scalar(select(Candidate).where(Candidate.exam_id == exam.id,
+                                                       Candidate.citizen_id == _profile()["id_number"]))
+    if kiosk is None or candidate is None:
+        return None
+    return DemoCheckin(kiosk_id=kiosk.id, key=instance / f"kiosk-{KIOSK_NAME}.key",
+                       qr_image=instance / "demo-card-qr.png", pki_dir=instance / "demo-pki",
+                       full_name=candidate.full_name, candidate_number=candidate.candidate_number)

@@ -75,9 +75,9 @@ def load_demo_exam(users: dict[str, User]) -> tuple[Exam, bool]:
 def demo_exam_summary(exam: Exam, created: bool) -> list[str]:
     room = exams.list_rooms(exam)[0]
     state = "created" if created else "already there"
-    lines = [f"Demo exam {state}: {exam.title!r} (id {exam.id}, {exam.status.value}"
-             f"{', window open until ' + exam.closes_at.strftime('%Y-%m-%d') if exam.status == ExamStatus.PUBLISHED else ''}).",
+    lines = [(f"Demo exam {state}: {exam.title!r} (id {exam.id}, {exam.status.value}"
+             f"{', window open until ' + exam.closes_at.strftime('%Y-%m-%d') if exam.status == ExamStatus.PUBLISHED else ''})."),
              f"  proctor page (log in as proctor1): /proctor/exams/{exam.id}/rooms/{room.id}",
-             "  student link: on the proctor page, start the room, then 'Issue session code' for a candidate; "
-             "it shows /exam#token=... to open on the candidate's screen (or type the code at /exam)."]
+             ("  student link: on the proctor page, start the room, then 'Issue session code' for a candidate; "
+             "it shows /exam#token=... to open on the candidate's screen (or type the code at /exam).")]
     return lines
