@@ -195,13 +195,15 @@ def exam_kiosk_program() -> str:
 
 def checkin_lines(checkin, server_url: str, card: str) -> list[str]:
     """What to run to check the card in; ``card`` is "in" (in the reader), "failed" or "off" (--no-card)."""
+    from exam_server.demo.checkin import shown
+
     command = checkin.kiosk_command(server_url, exam_kiosk_program())
     lines = {
         "in": ["Check the simulated card in at kiosk K01 (in another terminal, in this directory):"],
         "failed": [("Check-in at kiosk K01 needs the simulated card, which is not in the reader (see above); "
                    "once it is, run:")],
         "off": [("Check-in at kiosk K01 (--no-card: start `exam-kiosk simulate-card --port "
-                f"{SIMULATOR_PORT} --pki {checkin.pki_dir}` yourself first):")],
+                f"{SIMULATOR_PORT} --pki {shown(checkin.pki_dir)}` yourself first):")],
     }[card]
     lines += [f"    {command}",
               (f"  it prints \"Checked in: {checkin.full_name} ({checkin.candidate_number})\" and "
