@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from exam_server.demo.checkin import PROFILE, SIMULATOR_PORT, VIRTUAL_READER
+from exam_server.demo.checkin import PROFILE, SIMULATOR_PORT, VIRTUAL_READER, shown
 
 CARD_TIMEOUT = 15.0  # seconds for pcscd to list the vpcd reader, then again for the card to show
 
@@ -169,20 +169,19 @@ def demo_card(pki_dir: Path, *, say: Callable[[str], None] = print, enabled: boo
     reason was said). Ctrl-C or SIGTERM inside the block end it quietly, the card taken out."""
     card = DemoCard(pki_dir, say=say, **options)
     with _sigterm_as_interrupt():
+        started = enabled and card.start()  # an interrupt while starting propagates (start cleans up)
         try:
-            started = enabled and card.start()
             yield card if started else None
         except KeyboardInterrupt:
             pass
         finally:
             card.stop()
 
+
 def exam_kiosk_program() -> str:
     """How to call exam-kiosk from here: the one beside this Python (the virtualenv's), else by name."""
     import shutil
     import sys
-
-    from exam_server.demo.checkin import shown
 
     beside = Path(sys.executable).parent / "exam-kiosk"
     if not beside.exists():
@@ -195,8 +194,6 @@ def exam_kiosk_program() -> str:
 
 def checkin_lines(checkin, server_url: str, card: str) -> list[str]:
     """What to run to check the card in; ``card`` is "in" (in the reader), "failed" or "off" (--no-card)."""
-    from exam_server.demo.checkin import shown
-
     command = checkin.kiosk_command(server_url, exam_kiosk_program())
     lines = {
         "in": ["Check the simulated card in at kiosk K01 (in another terminal, in this directory):"],
