@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -122,6 +123,9 @@ def main() -> int:
     service = pcscd_mod.PcscdService()
     service.ensure()
     reader_name = pcscd_mod.reader_name_for_port(args.port)
+    lock = pcscd_mod.PortLock(args.port)   # the demo's card and the benchmarks share this port
+    if not lock.acquire(timeout=600):
+        sys.exit(f"vpcd port {args.port} is busy ({lock.path}): stop the demo or the other benchmark")
     failed = False
     try:
         # (DG2 read?, force extended-length reads?): the last row is a card and reader that both
@@ -156,14 +160,18 @@ def main() -> int:
                 print(f"  {name:<32}{apdus:>6}{t_pc:>10.4f}{t_in:>14.4f}")
             print(f"{'server verification + token (HTTP)':<34}{'':>6}{m_pc['server']:>10.4f}{m_in['server']:>14.4f}")
             print(f"{'total card placed -> token':<34}{m_pc['apdus']:>6}{m_pc['total']:>10.4f}{m_in['total']:>14.4f}")
-            print(f"projected with a real reader at 15 ms/APDU: {projected:.3f} s (target < {target} s): "
-                  f"{'PASS' if projected < target else 'MISS'}; through pcscd here: {m_pc['total']:.3f} s")
-            failed |= projected >= target and not extended
+            # The target is on this machine, through pcscd; the projection is for a real reader.
+            print(f"through pcscd here: {m_pc['total']:.3f} s (target < {target} s): "
+                  f"{'PASS' if m_pc['total'] < target else 'MISS'}")
+            print(f"projected with a real reader at 15 ms/APDU: {projected:.3f} s "
+                  f"({'within' if projected < target else 'over'} {target} s)")
+            failed |= m_pc["total"] >= target
         print("\nWhat reduces the APDU count: extended-length READ BINARY (DG2 in 1-2 APDUs instead of ~90 "
               "short reads of 223 bytes under secure messaging), skipping EF.COM (the file list is known for "
               "CCCD), no EF.ATR/INFO probe when the reader profile says extended length, and reading DG2 only "
               "when the face comparison needs it.")
     finally:
+        lock.release()
         server.shutdown()
         service.close()
         app.extensions["db_engine"].dispose()

@@ -6,6 +6,7 @@ running already, and only then stopped again.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -103,8 +104,10 @@ class PcscdService:
         if PCSCD_SOCKET.exists():
             PCSCD_SOCKET.unlink()  # left by a pcscd that died: it would refuse to start
         with open(self.log_path, "ab") as log:
+            # A session of its own: a Ctrl-C in the terminal that started it must not take down a
+            # daemon that other programs (tests, the demo, a kiosk) share.
             self.proc = subprocess.Popen([binary, "--foreground"], stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
 
     def _wait_for_readers(self, timeout: float) -> list[str]:
         deadline = time.monotonic() + timeout
@@ -152,6 +155,8 @@ class PortLock:
 
     def acquire(self, timeout: float) -> bool:
         self._fh = open(self.path, "a")  # noqa: SIM115 - held open as long as the lock is
+        with contextlib.suppress(OSError):   # root may create it; other users must still open it
+            os.chmod(self.path, 0o666)
         deadline = time.monotonic() + timeout
         while True:
             try:
