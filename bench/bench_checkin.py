@@ -13,6 +13,7 @@ to the compute time. Targets (issue 5): < 1.0 s without DG2, < 1.5 s with a 20 K
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import tempfile
@@ -34,6 +35,8 @@ from kiosk_client.simulator.card import VirtualCard
 from kiosk_client.simulator.inprocess import InProcessTransport
 from kiosk_client.simulator.pki import make_test_pki
 from kiosk_client.simulator.profile import DEFAULT_PROFILE, load_profile
+
+FACES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "faces"   # public-domain photos
 
 PER_APDU_SECONDS = 0.015
 
@@ -72,7 +75,7 @@ def make_scenario(app, profile, kiosk_key) -> int:
 
 
 def check_in(client: ServerClient, source, qr, trust_dir, photo: bool, reader_name=None,
-             extended: bool | None = None) -> dict:
+             extended: bool | None = None, live_photo: bytes | None = None) -> dict:
     started = time.perf_counter()
     challenge = client.challenge()
     t_challenge = time.perf_counter() - started
@@ -80,12 +83,26 @@ def check_in(client: ServerClient, source, qr, trust_dir, photo: bool, reader_na
                        reader_name=reader_name, extended_length=extended)
     t_read = time.perf_counter() - started - t_challenge
     before = time.perf_counter()
-    answer = client.submit(challenge, result.evidence)
+    answer = client.submit(challenge, result.evidence, live_photo=live_photo)
     t_server = time.perf_counter() - before
     assert answer["outcome"] == "verified", answer
+    if live_photo is not None:
+        assert answer.get("face", {}).get("match") is True, answer.get("face")
     return {"challenge": t_challenge, "read": t_read, "server": t_server,
             "total": time.perf_counter() - started, "apdus": result["apdus"],
             "steps": {s["name"]: (s["apdus"], s["seconds"]) for s in result["steps"]}}
+
+
+def kiosk_frame(photo: Path) -> bytes:
+    """A 640x480 camera frame (JPEG) with the person's photo in it, as the kiosk sends it."""
+    import cv2
+    import numpy as np
+
+    face = cv2.imread(str(photo))
+    frame = np.full((480, 640, 3), 200, np.uint8)
+    h, w = face.shape[:2]
+    frame[40:40 + h, 170:170 + w] = face
+    return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
 
 
 def median(runs: list[dict]) -> dict:
@@ -128,22 +145,29 @@ def main() -> int:
         sys.exit(f"vpcd port {args.port} is busy ({lock.path}): stop the demo or the other benchmark")
     failed = False
     try:
-        # (DG2 read?, force extended-length reads?): the last row is a card and reader that both
-        # support extended length, which the simulated card accepts but does not announce.
-        for photo, extended in ((False, None), (True, None), (True, True)):
+        # (DG2 read?, force extended-length reads?, live photo?): extended length is a card and
+        # reader that both support it, which the simulated card accepts but does not announce; the
+        # live-photo row is a real portrait on the chip and another photo of the same person from
+        # the "camera", so the server runs the face comparison before it issues the token.
+        for photo, extended, face in ((False, None, False), (True, None, False), (True, True, False),
+                                      (True, None, True)):
             photo_bytes = 20_000 if photo else None
+            card_profile, live = (dataclasses.replace(profile, photo=FACES / "obama_2012.jpg"),
+                                  kiosk_frame(FACES / "obama_2009.jpg")) if face else (profile, None)
             inproc, pcsc = [], []
             for _ in range(args.runs):
-                card = VirtualCard(profile, pki, photo_bytes=photo_bytes, sleep=lambda s: None)
+                card = VirtualCard(card_profile, pki, photo_bytes=photo_bytes, sleep=lambda s: None)
                 card.power_on()
-                inproc.append(check_in(client, InProcessTransport(card), qr, pki.trust_dir, photo, extended=extended))
-                card = VirtualCard(profile, pki, photo_bytes=photo_bytes)
+                inproc.append(check_in(client, InProcessTransport(card), qr, pki.trust_dir, photo, extended=extended,
+                                       live_photo=live))
+                card = VirtualCard(card_profile, pki, photo_bytes=photo_bytes)
                 bridge = VpcdBridge(card, port=args.port).start()
                 try:
                     if not bridge.connected.wait(10):
                         raise RuntimeError(f"the virtual card could not connect to vpcd on port {args.port}")
                     pcscd_mod.wait_card_state(reader_name, present=True)
-                    pcsc.append(check_in(client, PcscReader(), qr, pki.trust_dir, photo, reader_name, extended))
+                    pcsc.append(check_in(client, PcscReader(), qr, pki.trust_dir, photo, reader_name, extended,
+                                         live_photo=live))
                 finally:
                     bridge.stop()
                     pcscd_mod.wait_card_state(reader_name, present=False)
@@ -151,7 +175,8 @@ def main() -> int:
             # Real reader: the compute (in-process read) plus 15 ms per APDU, plus the HTTP steps.
             projected = m_in["read"] + m_in["apdus"] * PER_APDU_SECONDS + m_pc["challenge"] + m_pc["server"]
             target = 1.5 if photo else 1.0
-            title = ("with a 20 KB DG2" if photo else "without DG2") + (", extended-length reads" if extended else "")
+            title = (("with a 20 KB DG2" if photo else "without DG2") + (", extended-length reads" if extended else "")
+                     + (", live photo and face comparison" if face else ""))
             print(f"\n== check-in {title}: median of {args.runs} ==")
             print(f"{'step':<34}{'APDUs':>6}{'pcscd s':>10}{'in-process s':>14}")
             print(f"{'challenge from the server (HTTP)':<34}{'':>6}{m_pc['challenge']:>10.4f}{m_in['challenge']:>14.4f}")
