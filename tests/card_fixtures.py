@@ -62,8 +62,8 @@ class VpcdCardController:
     def start(self, **options) -> VirtualCard:
         """(Re)insert a freshly built card; return once pcscd reports it present."""
         self.stop()
-        profile = options.pop("profile", self.profile)
-        self.card = VirtualCard(profile, self.pki, **options)
+        profile, pki = options.pop("profile", self.profile), options.pop("pki", self.pki)
+        self.card = VirtualCard(profile, pki, **options)
         self.bridge = VpcdBridge(self.card, port=self.port).start()
         if not self.bridge.connected.wait(10):
             raise AssertionError(f"the virtual card could not connect to vpcd on port {self.port}")

@@ -4,6 +4,8 @@ Two servers: `live_server` (plain HTTP pages and the JSON API) and `live_socketi
 same with the Socket.IO middleware, for the live exam and the proctor pages). `log_in_page` logs a
 new page of a browser context in.
 
+The scenarios run on PostgreSQL only (see `database_url`).
+
 Chromium is Debian's /usr/bin/chromium (`playwright install` cannot download browsers here).
 Without it these tests are skipped, except in CI (CI=true), where a missing browser fails them.
 """
@@ -53,6 +55,13 @@ def live_server(app, users):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def database_url(postgresql_url):
+    # The scenarios run on PostgreSQL, the production database, only: every service and page test
+    # runs on SQLite too, and the browser scenarios are most of CI's time.
+    return postgresql_url
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
-"""Check-in at a kiosk end to end: the simulated CCCD card (in process) and its front QR on a
-simulated camera, the kiosk flow against the live server, then headless Chromium opened at the
-URL the kiosk got, ending on the candidate's exam page.
+"""Check-in at a kiosk end to end: the simulated CCCD card on the real pcscd (through the vpcd
+virtual reader), its front QR on a simulated camera, the kiosk flow against the live server, then
+headless Chromium opened at the URL the kiosk got, ending on the candidate's exam page.
+
+The chip portrait and the live photo are two public-domain photographs of one person
+(tests/fixtures/faces), so the proctor sees a real face comparison.
 
 The setup is the demo's (exam_server.demo.checkin): test PKI trusted by the server, the card's
 holder on the demo roster of Phòng 01 with a paper, kiosk K01 enrolled with its key.
@@ -9,12 +12,14 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 pytestmark = pytest.mark.browser
 
+FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
 ADMIT_REASON = "Thẻ CCCD bị hỏng chip, đối chiếu giấy tờ thủ công"
 
 
@@ -48,17 +53,18 @@ def demo_checkin(app, users):
 
 
 def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_server, log_in_page, demo_checkin,
-                                                        app):
+                                                        app, vpcd_controller):
+    import dataclasses
+
     import cv2
 
     from exam_server.checkin.models import CheckIn
     from exam_server.core.db import session
     from kiosk_client.camera import SimulatedCamera
-    from kiosk_client.card.simulated import SimulatedReader
+    from kiosk_client.card.pcsc import PcscReader
     from kiosk_client.checkin import KioskFlow, ServerClient, load_key
-    from kiosk_client.simulator.card import VirtualCard
     from kiosk_client.simulator.pki import open_test_pki
-    from kiosk_client.simulator.profile import PROFILES_DIR, load_profile
+    from kiosk_client.simulator.profile import load_profile
 
     base, d = live_socketio_server, demo_checkin
     started = time.monotonic()
@@ -80,8 +86,10 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_
 
         # The candidate puts the card on the kiosk's reader; the camera sees the card's front QR
         # (the image the demo wrote).
-        reader = SimulatedReader()
-        reader.insert(VirtualCard(load_profile(d["profile"]), open_test_pki(d["pki"]), sleep=lambda s: None))
+        # The demo's card (signed by the demo PKI the server trusts) with a real portrait on the chip.
+        vpcd_controller.start(profile=dataclasses.replace(load_profile(d["profile"]), photo=FACES / "obama_2012.jpg"),
+                              pki=open_test_pki(d["pki"]))
+        reader = PcscReader()
         qr = cv2.imread(f"{app.config['INSTANCE_PATH']}/demo-card-qr.png", cv2.IMREAD_GRAYSCALE)
         student_context = new_context()
         opened, said = [], []
@@ -91,10 +99,10 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_
             page.goto(url)
             opened.append(page)
 
-        # The kiosk's second camera takes the live photo (a face image standing in for the candidate).
+        # The kiosk's second camera takes the live photo: another photograph of the same person.
         flow = KioskFlow(ServerClient(base, d["kiosk_id"], load_key(d["key"])), reader, SimulatedCamera(qr),
-                         open_browser=open_browser, say=said.append, card_timeout=5,
-                         photo_camera=SimulatedCamera(str(PROFILES_DIR / "face.jpg")), photo_delay=0)
+                         reader_name=vpcd_controller.reader, open_browser=open_browser, say=said.append,
+                         card_timeout=5, photo_camera=SimulatedCamera(FACES / "obama_2009.jpg"), photo_delay=0)
         checkin_started = time.monotonic()
         answer = flow.check_in()
         checkin_seconds = time.monotonic() - checkin_started
@@ -129,9 +137,7 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_
             proctor.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
                                       arg=latest.locator(f'img[data-photo="{kind}"]').element_handle())
         face = latest.locator("[data-face]")
-        labels = {"match": "Khuôn mặt khớp", "no_match": "Khuôn mặt không khớp",
-                  "not_compared": "Chưa so sánh khuôn mặt"}
-        assert face.inner_text() == labels[face.get_attribute("data-face")]
+        assert face.get_attribute("data-face") == "match" and face.inner_text() == "Khuôn mặt khớp"
 
         # The proctor admits another candidate of the room by hand, with a reason: the row says
         # unverified, with the reason and the proctor's name, and the session code is shown.
@@ -150,10 +156,11 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_
         assert "Cho vào thi thủ công (chưa xác thực)" in text and ADMIT_REASON in text and d["proctor_name"] in text
         proctor.locator(f'tr[data-candidate-id="{d["other_id"]}"] [data-checkin="manual"]').wait_for()
 
-        flow.reader.remove()
-        flow.wait_for_removal(poll=0.01, timeout=1)
+        vpcd_controller.remove()
+        flow.wait_for_removal(poll=0.05, timeout=5)
         print(f"check-in {checkin_seconds:.2f}s, whole test {time.monotonic() - started:.1f}s")
     finally:
+        vpcd_controller.stop()
         for context in contexts:
             context.close()
 

@@ -136,6 +136,8 @@ def test_a_manual_admission_shows_as_unverified_in_the_results(login, client, sc
     page = text_of(teacher.get(f"/results/exams/{scored['id']}/candidates/{admitted}"))
     assert 'data-admission="manual"' in page and "Cho vào thi thủ công (chưa xác thực)" in page
     assert "Thẻ không đọc được" in page
+    table = text_of(teacher.get(f"/results/exams/{scored['id']}"))
+    assert table.count('data-admission="manual"') == 1 and "Điểm danh" in table
     never = text_of(teacher.get(f"/results/exams/{scored['id']}/candidates/{other}"))
     assert "data-admission=" not in never and "Chưa điểm danh" in never
     body = client.get(f"/api/v1/exams/{scored['id']}/results", headers=token_for("teacher1")).get_json()
