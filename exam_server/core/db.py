@@ -5,6 +5,8 @@ everything it meant to or nothing.
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
@@ -13,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -68,7 +72,20 @@ def make_engine(url: str) -> Engine:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    maker = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["db_sessionmaker"] = maker
+
+    @event.listens_for(maker, "after_commit")
+    def _run_after_commit(db_session):
+        for callback in db_session.info.pop(AFTER_COMMIT, []):
+            try:
+                callback()
+            except Exception:  # committed already: a failed push must not undo or hide that
+                log.exception("after-commit callback %r failed", callback)
+
+    @event.listens_for(maker, "after_rollback")
+    def _drop_after_commit(db_session):
+        db_session.info.pop(AFTER_COMMIT, None)
 
     @app.teardown_appcontext
     def _close_session(exc):
@@ -87,3 +104,12 @@ def _get_session() -> Session:
 
 # The session of the current app context. Services use it and flush; boundaries commit.
 session: Session = LocalProxy(_get_session)  # type: ignore[assignment]
+
+AFTER_COMMIT = "after_commit"
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction has committed; dropped if it rolls back.
+    For effects outside the database (socket pushes, disconnects) that a service decides on but
+    must not announce before the boundary has written what they announce."""
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)

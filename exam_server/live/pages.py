@@ -62,6 +62,8 @@ def exam_strings() -> dict[str, str]:
         "already_connected": _("This exam is already open on another screen. Retrying…"),
         "exam_not_open": _("The exam is not open yet. The page will keep trying."),
         "attempt_finished": _("Your exam is already finished."),
+        "session_replaced": _("You checked in again at another kiosk, or the proctor gave you a new code: "
+                              "this screen is closed. Your saved answers are kept."),
         "connect_failed": _("Cannot reach the server ({error}). Retrying…"),
         "dismiss": _("Close"),
         "form": _("Form {code}"),

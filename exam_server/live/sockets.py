@@ -426,6 +426,23 @@ class ProctorNamespace(_Base):
 
 TIME_TICK_SECONDS = 15
 _student_namespace: StudentNamespace | None = None   # this process's /student handler
+
+
+def end_replaced_connection(sid: str) -> None:
+    """After a new token committed: tell the connection of the replaced one why it ends, and end it
+    (through the message queue, on whichever process holds it). The database already let it go, so
+    this process forgets it first: its disconnect handler then has nothing to write."""
+    if _student_namespace is not None:
+        with _student_namespace.lock:
+            _student_namespace.connections.pop(sid, None)
+    server, told = the_socketio.server, {"reason": "new_check_in"}
+    if server.manager.is_connected(sid, STUDENT):
+        # Here: straight to it. Through the queue it could arrive after the (local) disconnect.
+        server.emit("session_replaced", told, to=sid, namespace=STUDENT, ignore_queue=True)
+    else:
+        # Elsewhere: the emit and then the disconnect reach that process through the queue, in order.
+        the_socketio.emit("session_replaced", told, to=sid, namespace=STUDENT)
+    server.disconnect(sid, namespace=STUDENT)
 _sweepers: set[int] = set()
 _sweepers_lock = threading.Lock()
 

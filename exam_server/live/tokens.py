@@ -3,17 +3,19 @@
 Issued at check-in: by the kiosk after the chip was verified (method "chip"), or, as the
 documented fallback, by a proctor or admin (method "manual": an unverified check-in, recorded as
 such with its reason). Only the sha256 is stored; issuing a token revokes the candidate's older
-ones and frees the candidate's connection slot (the old connection's events are refused)."""
+ones and frees the candidate's connection slot: once that commits, the old connection is told
+`session_replaced` and disconnected (a student who moved kiosk leaves no exam open behind)."""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select, update
 
 from exam_server.accounts.models import User
-from exam_server.core.db import session, utcnow
+from exam_server.core.db import after_commit, session, utcnow
 from exam_server.exams.models import Candidate
 from exam_server.live.attempts import LiveError
 from exam_server.live.models import Attempt, ProctorAction, SessionToken
@@ -37,7 +39,14 @@ def issue_session_token(candidate: Candidate, actor: User | None, method: str, r
                         "reason", 422)
     session.execute(update(SessionToken).where(SessionToken.candidate_id == candidate.id,
                                                SessionToken.revoked_at.is_(None)).values(revoked_at=now))
+    replaced = session.scalars(select(Attempt.connection_sid).where(Attempt.candidate_id == candidate.id,
+                                                                    Attempt.connection_sid.is_not(None))).all()
     session.execute(update(Attempt).where(Attempt.candidate_id == candidate.id).values(connection_sid=None))
+    if replaced:
+        from exam_server.live.sockets import end_replaced_connection
+
+        for sid in replaced:
+            after_commit(partial(end_replaced_connection, sid))
     token = secrets.token_urlsafe(32)
     session.add(SessionToken(candidate_id=candidate.id, token_hash=token_hash(token), method=method,
                              issued_by_id=actor.id if actor else None, reason=reason, issued_at=now))

@@ -156,6 +156,16 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_
         assert "Cho vào thi thủ công (chưa xác thực)" in text and ADMIT_REASON in text and d["proctor_name"] in text
         proctor.locator(f'tr[data-candidate-id="{d["other_id"]}"] [data-checkin="manual"]').wait_for()
 
+        # The candidate checks in again (at another kiosk, with the same card): the first screen
+        # closes and says why, and the new one continues the same exam.
+        assert flow.check_in()["outcome"] == "verified"
+        page.locator('#exam-app[data-finished="replaced"]').wait_for()
+        assert "màn hình này đã đóng" in page.locator("[data-message]").inner_text()
+        assert not page.locator('section[data-view="exam"]').is_visible()
+        assert len(opened) == 2
+        opened[1].wait_for_selector('#exam-app[data-state="exam"]')
+        assert opened[1].locator("[data-qnav] .qbtn").count() == d["count"]
+
         vpcd_controller.remove()
         flow.wait_for_removal(poll=0.05, timeout=5)
         print(f"check-in {checkin_seconds:.2f}s, whole test {time.monotonic() - started:.1f}s")
@@ -166,7 +176,7 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_
 
     with app.app_context():
         rows = list(session.scalars(select(CheckIn).where(CheckIn.candidate_id == d["candidate_id"])))
-        assert [(r.outcome, r.verified, r.method) for r in rows] == [("verified", True, "chip")]
-        assert rows[0].kiosk_id == d["kiosk_id"] and rows[0].reasons == []
+        assert [(r.outcome, r.verified, r.method) for r in rows] == [("verified", True, "chip")] * 2
+        assert {r.kiosk_id for r in rows} == {d["kiosk_id"]} and all(r.reasons == [] for r in rows)
         manual = list(session.scalars(select(CheckIn).where(CheckIn.candidate_id == d["other_id"])))
         assert [(r.outcome, r.verified, r.method, r.note) for r in manual] == [("manual", False, "manual", ADMIT_REASON)]

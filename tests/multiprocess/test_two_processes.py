@@ -113,7 +113,7 @@ def test_pause_crosses_processes(app, client, token_for, users, servers):
         token = issue_session_token(session.get(Candidate, exam.candidate(1)), None, "chip", "")
         session.commit()
     process_a, process_b = servers
-    got: dict[str, list] = {"attempt_state": [], "paused": []}
+    got: dict[str, list] = {"attempt_state": [], "paused": [], "session_replaced": []}
     arrived = {name: threading.Event() for name in got}
 
     student = sio_client.Client(reconnection=False)
@@ -147,6 +147,17 @@ def test_pause_crosses_processes(app, client, token_for, users, servers):
         assert arrived["paused"].wait(2), "the pause did not reach the student on the other process"
         at, data = got["paused"][0]
         assert data == {"reason": "cross-process"} and at - sent < 2
+
+        # The candidate checks in again (a new token from process B): the screen on process A is
+        # told why and disconnected.
+        ended = threading.Event()
+        student.on("disconnect", lambda *reason: ended.set(), namespace="/student")
+        answer = proctor.call("issue_token", {**where, "candidate_id": exam.candidate(1), "reason": "kiosk 2"},
+                              namespace="/proctor", timeout=10)
+        assert answer["ok"] and answer["token"] != token
+        assert arrived["session_replaced"].wait(2), "session_replaced did not reach process A"
+        assert got["session_replaced"][0][1] == {"reason": "new_check_in"}
+        assert ended.wait(2), "the replaced connection on process A was not ended"
     finally:
         student.disconnect()
         proctor.disconnect()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.conftest import PASSWORD
 from tests.server.exam_factories import live_exam, session_token
@@ -156,9 +156,9 @@ def test_after_deadline_and_revoked_token(app, sio, exam, token_for):
     late = ack(pupil, "answer", {"question": question, "response": "A", "client_seq": 1}, "/student")
     assert late["error"] == "attempt_not_active"
     assert ack(pupil, "submit", {}, "/student")["error"] == "attempt_not_active"
-    # A new token (a proctor re-issued the check-in) revokes the connection's one.
+    # A new token (a proctor re-issued the check-in) revokes the connection's one and ends it.
     session_token(app.test_client(), token_for("proctor1"), exam, exam.candidate(1), "new kiosk")
-    assert ack(pupil, "sync", {}, "/student")["error"] == "bad_token"
+    assert not pupil.is_connected("/student")
     with app.app_context():
         assert count(AnswerEvent) == 0
 
@@ -281,3 +281,41 @@ def test_http_session_token_and_snapshot(app, client, exam, token_for, users):
     forbidden = client.get(f"/api/v1/exams/{exam.exam_id}/rooms/{exam.other_room_id}/live",
                            headers=token_for("proctor1"))
     assert forbidden.status_code == 403
+
+
+def test_a_new_check_in_ends_the_old_screen_and_the_new_one_continues(app, sio, exam, token_for):
+    """A student who moves kiosk: the new token's connection takes over the same attempt, and the
+    old screen is told why and disconnected (it must not keep the questions on show)."""
+    pupil, _boss, state = started(app, sio, exam, token_for)
+    question = state["paper"]["questions"][0]["number"]
+    assert ack(pupil, "answer", {"question": question, "response": "A", "client_seq": 1}, "/student")["ok"]
+    pupil.get_received("/student")
+    token = session_token(app.test_client(), token_for("proctor1"), exam, exam.candidate(1), "moved to kiosk 2")
+    assert not pupil.is_connected("/student")
+    # get_received() refuses a disconnected client: what reached it before the end is in its queue.
+    told = [p["args"][0] for p in pupil.queue if p["namespace"] == "/student" and p["name"] == "session_replaced"]
+    assert told == [{"reason": "new_check_in"}]
+    moved = student(app, sio, token)
+    assert moved.is_connected("/student")
+    resumed = events(moved, "/student", "attempt_state")[-1]["args"][0]
+    assert resumed["attempt_id"] == state["attempt_id"] and resumed["status"] == "in_progress"
+    assert ack(moved, "answer", {"question": question, "response": "B", "client_seq": 2}, "/student")["ok"]
+
+
+def test_a_token_issue_that_rolls_back_ends_no_connection(app, sio, exam, token_for):
+    from exam_server.core.db import session
+    from exam_server.exams.models import Candidate
+    from exam_server.live.models import SessionToken
+    from exam_server.live.services import issue_session_token
+
+    pupil, _boss, _state = started(app, sio, exam, token_for)
+    with app.app_context():
+        issue_session_token(session.get(Candidate, exam.candidate(1)), None, "chip", "kiosk 2")
+        session.rollback()
+    assert pupil.is_connected("/student")
+    assert "error" not in ack(pupil, "sync", {}, "/student")
+    # A connection that outlived its token (its end was lost between processes) is refused anyway.
+    with app.app_context():
+        session.execute(update(SessionToken).values(revoked_at=datetime.now(UTC)))
+        session.commit()
+    assert ack(pupil, "sync", {}, "/student")["error"] == "bad_token"

@@ -465,6 +465,8 @@ function connect() {
   });
   socket.on("terminated", (data) => finish("terminated", fmt(S.terminated, { reason: (data && data.reason) || "" })));
   socket.on("closed", () => finish("closed", S.closed));
+  // A new check-in (another kiosk, or a code from the proctor) replaced this screen's session.
+  socket.on("session_replaced", () => finish("replaced", S.session_replaced));
   socket.on("moved", (data) => {
     setInteractive(false);
     banner(fmt(S.moved, { kiosk: (data && data.kiosk) || "" }), "warning", true);
