@@ -1,7 +1,8 @@
 """The kiosk's check-in flow against the exam server's check-in API (/api/v1/checkin).
 
 idle -> wait for a card -> QR of the card's front from the camera -> ask the server for a challenge
--> read the chip with the QR-derived keys (Active Authentication signs the server's challenge) ->
+-> read the chip with the QR-derived keys (Active Authentication signs the server's challenge; when
+the QR cannot be read, or its keys are refused, a kiosk that can ask takes the CAN or the MRZ typed) ->
 sign the evidence with the kiosk's Ed25519 key and POST it -> on success open the browser at the
 exam URL -> wait for the card to be taken away -> idle.
 
@@ -156,18 +157,23 @@ def _jpeg(frame) -> bytes | None:
     return buf.tobytes() if ok else None
 
 
+TYPED_KEY_PROMPT = ("Nhập 6 số cuối của số CCCD (CAN) hoặc 3 dòng MRZ ở mặt sau thẻ / type the last 6 digits "
+                    "of your ID number (CAN) or the 3 MRZ lines from the back of the card: ")
+
+
 class KioskFlow:
     """One kiosk: ``check_in()`` does one card; ``run()`` loops."""
 
     def __init__(self, client: ServerClient, reader, camera, *, reader_name: str | None = None,
                  trust_dir: str | Path | None = None, open_browser: Callable[[str], None] | None = None,
                  say: Callable[[str], None] = print, photo_camera=None, card_timeout: float | None = None,
-                 photo_delay: float = 1.5) -> None:
+                 photo_delay: float = 1.5, ask: Callable[[str], str] | None = None) -> None:
         self.client, self.reader, self.camera = client, reader, camera
         self.reader_name, self.say, self.card_timeout = reader_name, say, card_timeout
         self.photo_camera, self.photo_delay = photo_camera, photo_delay
         self.open_browser = open_browser or (lambda url: say(f"exam page: {url}"))
         self.trust_dir = trust_dir  # the kiosk's own passive authentication is advisory only
+        self.ask = ask              # None: an unattended kiosk, no typed fallback
 
     def close(self) -> None:
         """Nothing held between check-ins (kept for callers that close what they open)."""
@@ -175,7 +181,6 @@ class KioskFlow:
     def check_in(self) -> dict[str, Any]:
         """One check-in; returns the server's answer (with ``url``); CheckinError with a clear message."""
         from kiosk_client.card.errors import NoCard, ReaderError
-        from kiosk_client.qr import QrError, parse_qr
         from kiosk_client.readcard import CardReadError, read_card
 
         self.say("Đặt thẻ CCCD lên đầu đọc / place your CCCD card on the reader")
@@ -185,21 +190,24 @@ class KioskFlow:
             raise CheckinError("no_card", f"no card: {exc}") from None
         except ReaderError as exc:
             raise CheckinError("reader", f"reader problem: {exc}") from None
-        self.say("Reading the QR code on the card's front...")
-        try:
-            qr = parse_qr(read_qr(self.camera))
-        except QrError as exc:
-            raise CheckinError("unreadable_qr", f"the QR code is not a CCCD's: {exc}") from None
+        access, from_qr = self._access()
         challenge = self.client.challenge()
-        self.say("Reading the chip, keep the card still...")
-        try:
-            with tempfile.TemporaryDirectory(prefix="kiosk-trust-") as empty:
-                result = read_card(self.reader, qr, self.trust_dir or empty, challenge=bytes.fromhex(challenge),
-                                   want_photo=True, reader_name=name)
-        except CardReadError as exc:
-            raise CheckinError(exc.kind, str(exc)) from None
-        finally:
-            self.reader.disconnect()
+        result = None
+        while result is None:
+            self.say("Reading the chip, keep the card still...")
+            try:
+                with tempfile.TemporaryDirectory(prefix="kiosk-trust-") as empty:
+                    result = read_card(self.reader, access, self.trust_dir or empty,
+                                       challenge=bytes.fromhex(challenge), want_photo=True, reader_name=name)
+            except CardReadError as exc:
+                if exc.kind != "wrong_key" or not from_qr or self.ask is None:
+                    raise CheckinError(exc.kind, str(exc)) from None
+                # The QR's keys were refused (e.g. a renewed card whose expiry the rule cannot
+                # guess): once, the key the cardholder types.
+                self.say(f"The chip refused the keys from the QR code ({exc}).")
+                access, from_qr = self._typed_access(), False
+            finally:
+                self.reader.disconnect()
         live = None
         if self.photo_camera is not None:
             self.say("Nhìn vào camera / look at the camera")
@@ -213,6 +221,37 @@ class KioskFlow:
         self.say(f"Checked in: {answer['candidate']['full_name']} ({answer['candidate']['candidate_number']})")
         self.open_browser(answer["url"])
         return answer
+
+    def _access(self) -> tuple[Any, bool]:
+        """The chip's access data and whether it came from the QR: the card's front QR from the
+        camera; when that fails and the kiosk can ask, the CAN or the MRZ typed."""
+        from kiosk_client.qr import QrError, parse_qr
+
+        self.say("Reading the QR code on the card's front...")
+        try:
+            return parse_qr(read_qr(self.camera)), True
+        except QrError as exc:
+            problem = CheckinError("unreadable_qr", f"the QR code is not a CCCD's: {exc}")
+        except CheckinError as exc:       # unreadable, or the camera failed
+            problem = exc
+        if self.ask is None:
+            raise problem
+        self.say(problem.message)
+        return self._typed_access(), False
+
+    def _typed_access(self) -> str:
+        from kiosk_client.readcard import AccessKeys
+
+        typed = self.ask(TYPED_KEY_PROMPT)
+        text = "".join((typed or "").split()).upper()   # MRZ lines may be typed with spaces or breaks
+        if not text:
+            raise CheckinError("no_access_key", "nothing typed: the chip cannot be read without a key")
+        try:
+            AccessKeys.from_any(text)
+        except ValueError as exc:
+            raise CheckinError("bad_access_key", f"not a CAN (the last 6 digits of the ID number) nor the "
+                                                 f"card's MRZ: {exc}") from None
+        return text
 
     def wait_for_removal(self, poll: float = 0.3, timeout: float | None = None) -> None:
         self.say("Lấy thẻ ra / take your card")

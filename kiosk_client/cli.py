@@ -160,7 +160,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     flow = KioskFlow(ServerClient(args.server, int(args.kiosk_id), key), PcscReader(), camera,
                      reader_name=args.reader, trust_dir=args.trust, open_browser=_browser(args.browser, args.open),
                      say=lambda text: print(text, flush=True), photo_camera=photo_camera,
-                     card_timeout=args.card_timeout)
+                     card_timeout=args.card_timeout,
+                     # At a console the cardholder can type the CAN or the MRZ when the QR fails.
+                     ask=input if sys.stdin.isatty() else None)
     try:
         return flow.run(once=args.once)
     finally:

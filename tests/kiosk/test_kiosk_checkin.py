@@ -3,6 +3,7 @@ the simulated reader and camera; one test through the real pcscd + vpcd path aga
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import stat
 import threading
@@ -180,3 +181,50 @@ def test_live_photo_is_sent_as_jpeg(make_card, profile, key):
     flow.check_in()
     assert base64.b64decode(server.bodies[0]["live_photo"]).startswith(b"\xff\xd8\xff")
     assert "look at the camera" in " ".join(said)
+
+
+def _typing(*answers):
+    asked = []
+
+    def ask(prompt):
+        asked.append(prompt)
+        return answers[len(asked) - 1]
+    return ask, asked
+
+
+@pytest.mark.parametrize("access, typed", [("pace", "can"), ("bac", "mrz")])
+def test_an_unreadable_qr_falls_back_to_the_typed_can_or_mrz(make_card, profile, key, access, typed):
+    server = FakeServer(key)
+    flow, opened, said = _flow(make_card, profile, server, qr="hello", card_options={"access": access})
+    # The MRZ as a cardholder types it: three lines, spaces and lower case allowed.
+    text = f"  {profile.id_number[-6:]} " if typed == "can" else "\n".join(profile.mrz_lines).lower()
+    flow.ask, asked = _typing(text)
+    answer = flow.check_in()
+    assert answer["token"] == "tok" and len(opened) == 1 and len(asked) == 1 and "CAN" in asked[0]
+    assert any("not a CCCD" in s for s in said)
+
+
+def test_keys_from_the_qr_refused_then_the_typed_key_is_tried_once(make_card, profile, key):
+    # A renewed card: its real expiry is not among the QR's candidates, so BAC from the QR fails.
+    renewed = dataclasses.replace(profile, date_of_expiry=profile.date_of_expiry.replace(year=2071))
+    flow, opened, said = _flow(make_card, renewed, FakeServer(key), qr=qr_text(profile),
+                               card_options={"access": "bac", "profile": renewed})
+    flow.ask, asked = _typing("\n".join(renewed.mrz_lines))
+    assert flow.check_in()["token"] == "tok" and len(asked) == 1
+    assert any("refused the keys from the QR code" in s for s in said)
+    # Typed wrong as well: the chip's refusal is the answer, with no third try.
+    flow, opened, _ = _flow(make_card, renewed, FakeServer(key), qr=qr_text(profile),
+                            card_options={"access": "bac", "profile": renewed})
+    flow.ask, asked = _typing("\n".join(profile.mrz_lines))
+    with pytest.raises(CheckinError) as info:
+        flow.check_in()
+    assert info.value.kind == "wrong_key" and len(asked) == 1 and opened == []
+
+
+@pytest.mark.parametrize("typed, kind", [("", "no_access_key"), ("12ab", "bad_access_key")])
+def test_a_bad_typed_key_is_a_clear_error(make_card, profile, key, typed, kind):
+    flow, opened, _ = _flow(make_card, profile, FakeServer(key), qr="hello")
+    flow.ask, _asked = _typing(typed)
+    with pytest.raises(CheckinError) as info:
+        flow.check_in()
+    assert info.value.kind == kind and opened == []
