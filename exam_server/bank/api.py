@@ -126,7 +126,7 @@ def upload_media():
     upload = request.files.get("file")
     if upload is None:
         raise ApiError("missing_file", "Send the image as the multipart field 'file'.", 400, "file")
-    stored = media.store_media(upload.read(), current_app.config["MAX_IMAGE_BYTES"])
+    stored = media.store_media(upload.read(), current_app.config["MAX_IMAGE_BYTES"], clean=True)
     session.commit()
     return {"url": media.media_url(stored), "sha256": stored.sha256}, 201
 

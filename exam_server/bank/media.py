@@ -27,12 +27,20 @@ def sniff_image(data: bytes) -> tuple[str, str]:
     raise ApiError("unsupported_image", "Images must be PNG, JPEG, GIF or WebP.", 415, "file")
 
 
-def store_media(data: bytes, max_bytes: int) -> MediaFile:
+def store_media(data: bytes, max_bytes: int, clean: bool = False) -> MediaFile:
+    """Store an image once by its content hash. ``clean``: an upload from an author, decoded in
+    full, stripped of metadata and scaled down (bank.images); an import keeps its bytes, because
+    its items already name the image by the hash of those bytes."""
     if not data:
         raise ApiError("empty_file", "The file is empty.", 422, "file")
     if len(data) > max_bytes:
         raise ApiError("image_too_large", f"An image may be at most {max_bytes // 1024} KB.", 413, "file")
     extension, content_type = sniff_image(data)
+    if clean:
+        from exam_server.bank.images import clean_image
+
+        cleaned = clean_image(data)
+        data, extension, content_type = cleaned.data, cleaned.extension, cleaned.content_type
     sha = hashlib.sha256(data).hexdigest()
     existing = session.get(MediaFile, sha)
     if existing is not None:
