@@ -12,8 +12,10 @@ Without it these tests are skipped, except in CI (CI=true), where a missing brow
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 
@@ -142,3 +144,144 @@ def log_in(browser_context):
         return page
 
     return do
+
+
+# --- the demo exam and the exam page's helpers (shared by the live scenarios) --------------------
+
+@pytest.fixture
+def demo_exam_factory(app, users):
+    """demo_exam_factory(prepare=None, candidates=2) -> the demo exam (demo bank, Phòng 01 with
+    proctor1 and the demo roster), and what a test needs to answer it: per candidate (the first
+    `candidates` of the roster), each question's type, shown body and key. `prepare(exam)` runs
+    in the app context before that is read (e.g. to change the delivery mode); it is committed."""
+    from sqlalchemy import select
+
+    from exam_server.bank.services import version_to_item
+    from exam_server.core.db import session
+    from exam_server.demo import load_demo
+    from exam_server.demo.exam import DEMO_EXAM_TITLE
+    from exam_server.exams import services as exams
+    from exam_server.exams.models import Exam
+
+    def make(prepare=None, candidates: int = 2) -> dict:
+        with app.app_context():
+            load_demo()
+            exam = session.scalar(select(Exam).where(Exam.title == DEMO_EXAM_TITLE))
+            if prepare is not None:
+                prepare(exam)
+                session.commit()
+            room = exams.list_rooms(exam)[0]
+            out = {"exam_id": exam.id, "room_id": room.id, "candidates": [],
+                   "room_size": sum(1 for c in exams.list_candidates(exam) if c.room_id == room.id)}
+            for candidate in exams.list_candidates(exam)[:candidates]:
+                shown = {q["number"]: q for q in exams.render_paper(candidate)["questions"]}
+                questions = []
+                for entry in exams.paper_for(candidate):
+                    item = version_to_item(entry.item_version)
+                    questions.append({"number": entry.number, "type": item.content.type, "item": item,
+                                      "points": entry.points, "body": shown[entry.number]["body"]})
+                out["candidates"].append({"id": candidate.id, "number": candidate.candidate_number,
+                                          "name": candidate.full_name, "questions": questions})
+        return out
+
+    return make
+
+
+@pytest.fixture
+def demo_exam(demo_exam_factory):
+    """The demo exam as published (one question per page), its first two candidates."""
+    return demo_exam_factory()
+
+
+class ExamPageHelpers:
+    """Driving the student's exam page and the proctor's room page as people would."""
+
+    SCREENSHOTS = "/tmp"
+
+    @staticmethod
+    def correct_response(q):
+        key = q["item"].content.key
+        if q["type"] == "single_choice":
+            return key["correct"]
+        if q["type"] == "true_false_cluster":
+            return dict(key["values"])
+        if q["type"] == "numeric":
+            return format(Decimal(str(key["value"])).normalize(), "f").replace(".", ",")
+        raise AssertionError(f"no answer for {q['type']}")
+
+    @staticmethod
+    def wrong_response(q):
+        key = q["item"].content.key
+        if q["type"] == "single_choice":
+            return next(o["id"] for o in q["body"]["options"] if o["id"] != key["correct"])
+        if q["type"] == "true_false_cluster":
+            values = dict(key["values"])
+            first = next(iter(values))
+            values[first] = not values[first]   # three of four right
+            return values
+        if q["type"] == "numeric":
+            return "9999"
+        raise AssertionError(q["type"])
+
+    @staticmethod
+    def answer(page, q, response):
+        """Answer question q on the exam page through its inputs, as a student would."""
+        page.click(f'[data-nav="{q["number"]}"]')
+        section = page.locator(f'section[data-question="{q["number"]}"]')
+        section.wait_for(state="visible")
+        if q["type"] == "single_choice":
+            section.locator(f'input[type=radio][value="{response}"]').check()
+        elif q["type"] == "true_false_cluster":
+            rows = section.locator(".tf-table tbody tr")
+            for i, statement in enumerate(q["body"]["statements"]):
+                if statement["id"] in response:
+                    value = "true" if response[statement["id"]] else "false"
+                    rows.nth(i).locator(f'input[value="{value}"]').check()
+        elif q["type"] == "numeric":
+            section.locator("input.answer-input").fill(response)
+        elif q["type"] == "extended_text":
+            section.locator("textarea.answer-essay").fill(response)
+        else:
+            raise AssertionError(q["type"])
+
+    @staticmethod
+    def pending(page) -> int:
+        return page.evaluate("window.examPage.pending().length")
+
+    def wait_saved(self, page, timeout=15_000):
+        try:
+            page.wait_for_selector('[data-save-state][data-kind="saved"]', timeout=timeout)
+        except Exception:  # noqa: BLE001 - any failure: report the page state
+            page.screenshot(path=f"{self.SCREENSHOTS}/live-exam-not-saved.png", full_page=True)
+            raise AssertionError(
+                f"not saved: {page.inner_text('[data-save-state]')!r}, pending {self.pending(page)}, "
+                f"title {page.get_attribute('[data-save-state]', 'title')!r}, " + page.evaluate(
+                    "(() => { const s = window.examPage.state; return JSON.stringify({connected: s.connected, "
+                    "flushing: s.flushing, attempt: s.attemptId, socket: s.socket && s.socket.connected, "
+                    "status: s.status, paused: s.paused, lastError: s.lastError, log: window.examLog}); })()")
+            ) from None
+        assert self.pending(page) == 0
+
+    @staticmethod
+    def timer_seconds(page) -> int:
+        return int(page.get_attribute("[data-timer]", "data-seconds"))
+
+    @staticmethod
+    def issue_token(proctor, candidate) -> str:
+        """Issue a session code from the proctor's room page: the exam page's address with it."""
+        proctor.click(f'button[data-action="issue_token"][data-candidate="{candidate["id"]}"]')
+        proctor.fill("#d-reason", "Đầu đọc thẻ hỏng, điểm danh thủ công")
+        proctor.click("[data-dialog-ok]")
+        link = proctor.locator("[data-token-url]")
+        link.wait_for(state="visible")
+        url = link.get_attribute("href")
+        assert re.search(r"/exam#token=.+", url), url
+        proctor.click('[data-token-dialog] button[value="close"]')
+        return url
+
+
+@pytest.fixture
+def exam_ui():
+    """Helpers for the exam and proctor pages: exam_ui.answer(page, q, response), wait_saved(page),
+    correct_response(q), wrong_response(q), timer_seconds(page), pending(page), issue_token(proctor, c)."""
+    return ExamPageHelpers()

@@ -130,6 +130,13 @@ function shownRemaining() {
   const elapsed = running ? (performance.now() - state.remainingAt) / 1000 : 0;
   return Math.max(0, state.remaining - elapsed);
 }
+/** Stop the displayed clock where it is (a pause): the reading the server gave may be older. */
+function freezeClock() {
+  const left = shownRemaining();
+  if (left === null) return;
+  state.remaining = left;
+  state.remainingAt = performance.now();
+}
 function tick() {
   const el = $("[data-timer]");
   const left = shownRemaining();
@@ -451,7 +458,11 @@ function connect() {
     if (data.status) state.status = data.status;
     setRemaining(data.remaining_seconds);
   });
-  socket.on("paused", (data) => { state.status = "paused"; setPaused(true, data && data.reason); });
+  socket.on("paused", (data) => {
+    freezeClock();   // the paused event carries no time: keep what was shown, not the last server reading
+    state.status = "paused";
+    setPaused(true, data && data.reason);
+  });
   socket.on("resumed", (data) => {
     state.status = "in_progress";
     setPaused(false);
