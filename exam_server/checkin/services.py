@@ -15,6 +15,7 @@ from exam_server.checkin import evidence as ev
 from exam_server.checkin import face as face_mod
 from exam_server.checkin.matching import match_candidate
 from exam_server.checkin.models import CheckIn, CheckinChallenge, Kiosk, PhotoRecord
+from exam_server.checkin.portrait import for_display
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Conflict, Forbidden, NotFound
 from exam_server.exams.models import Candidate, Exam, ExamRoom, ExamStatus
@@ -218,7 +219,7 @@ def check_evidence(body: dict[str, Any], config: dict[str, Any], now: datetime |
     session.add(row)
     delete_after = exam.closes_at + timedelta(days=int(config["PHOTO_RETENTION_DAYS"]))
     if chip.chip_photo:
-        _photo(row, "chip", chip.chip_photo, chip.chip_photo_mime, delete_after)
+        _photo(row, "chip", *for_display(chip.chip_photo, chip.chip_photo_mime), delete_after)
     if live_photo:
         _photo(row, "live", live_photo, "image/jpeg", delete_after)
     session.flush()
