@@ -29,6 +29,7 @@ def essay_strings() -> dict[str, str]:
     return {
         "saving": _("Saving…"),
         "saved": _("Saved. The essay leaves the queue."),
+        "your_mark": _("Your mark: {total} / {max}"),
         "failed": _("Not saved: {message}"),
         "empty": _("No essay is waiting for your mark."),
         "bad_points": _("Give points for every criterion."),
@@ -76,8 +77,11 @@ def candidate_result(exam_id: int, candidate_id: int):
 @roles(*STAFF)
 def essay_queue(exam_id: int):
     exam = exams.get_exam(exam_id)
-    queue = services.essay_queue(exam, current_user, current_app.config["SECRET_KEY"])
-    return render_template("results/essays.html", exam=exam, queue=queue, js_strings=essay_strings())
+    secret = current_app.config["SECRET_KEY"]
+    queue = services.essay_queue(exam, current_user, secret)
+    marked = services.marked_essays(exam, current_user, secret)
+    return render_template("results/essays.html", exam=exam, queue=queue, marked=marked,
+                           js_strings=essay_strings())
 
 
 @bp.route("/my-results")

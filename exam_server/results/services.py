@@ -257,6 +257,31 @@ def essay_queue(exam: Exam, user: User, secret_key: str) -> list[dict[str, Any]]
     return queue
 
 
+def _plain(value: Any) -> str:
+    """A stored number as people write it: "1.5", "4", "10" (no trailing zeros, no exponent)."""
+    return format(scoring.to_decimal(value).normalize(), "f")
+
+
+def marked_essays(exam: Exam, user: User, secret_key: str) -> list[dict[str, Any]]:
+    """The essays of the exam this user has marked, with their mark (criteria, total, comment):
+    blind like the queue (the anonymous code, never a name or a candidate number)."""
+    rows = session.execute(
+        select(EssayScore, ResultItem).join(Attempt, Attempt.id == EssayScore.attempt_id)
+        .join(ResultItem, ResultItem.id == EssayScore.result_item_id)
+        .where(Attempt.exam_id == exam.id, EssayScore.scorer_id == user.id)
+        .order_by(EssayScore.at, EssayScore.id))
+    marked = []
+    for score, item in rows:
+        rubric = _rubric(score.item_version_id)
+        marked.append({"code": anonymous_code(score.attempt_id, score.question_number, secret_key),
+                       "round": score.round, "points": _plain(item.max_points), "response": item.response,
+                       "criteria": [{"criterion": c.get("criterion", ""), "max_points": c.get("max_points"),
+                                     "given": _plain(given)} for c, given in zip(rubric, score.criteria, strict=False)],
+                       "total": _plain(score.total), "rubric_max": _plain(score.rubric_max),
+                       "comment": score.comment, "at": score.at})
+    return marked
+
+
 def _criterion(value: Any, field: str, maximum: Decimal) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _bad(field, "Each criterion's points must be a number.")

@@ -1,12 +1,13 @@
 // The blind essay queue (templates/results/essays.html): each form posts its criteria points and
-// comment to /api/v1/essay-scores; a saved essay leaves the queue, a refusal shows the server's message.
+// comment to /api/v1/essay-scores; a saved essay stays on screen, locked, with "saved" and the mark
+// given (after a reload it is listed under "Marked by you"); a refusal shows the server's message.
 import { api, fmt, pageStrings } from "./api.js";
 
 const S = pageStrings();
 
 function checkEmpty() {
   const queue = document.getElementById("essay-queue");
-  if (queue && !queue.querySelector("[data-essay]")) {
+  if (queue && !queue.querySelector("[data-essay]:not([data-saved])") && !queue.querySelector(".empty")) {
     const empty = document.createElement("div");
     empty.className = "empty card";
     const p = document.createElement("p");
@@ -38,8 +39,11 @@ function setup(form) {
       json: { result_item_id: Number(form.dataset.resultItem), criteria, comment },
     });
     if (answer.ok) {
-      status.textContent = S.saved || "";
-      form.remove();
+      // Keep the essay on screen (removing the form took the "saved" message with it), locked.
+      form.dataset.saved = "true";
+      for (const control of form.querySelectorAll("input, textarea, button")) control.disabled = true;
+      const max = [...form.querySelectorAll("[data-criterion]")].reduce((sum, i) => sum + Number(i.dataset.max || 0), 0);
+      status.textContent = `${S.saved || ""} ${fmt(S.your_mark || "{total} / {max}", { total: Number(answer.data.total), max })}`;
       checkEmpty();
     } else {
       button.disabled = false;
