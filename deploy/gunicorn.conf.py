@@ -1,17 +1,28 @@
-"""gunicorn settings for the exam server: `gunicorn -c deploy/gunicorn.conf.py 'exam_server.wsgi:app'`.
+"""gunicorn settings for one exam server process:
 
-gevent workers because live exams keep a websocket per candidate open; several workers need
-EXAM_REDIS_URL (the Socket.IO message queue) and a load balancer with sticky sessions (nginx
-ip_hash below), since a Socket.IO session lives in one process.
+    gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:8000 exam_server.wsgi:app
+
+One worker per gunicorn process, a gevent worker: live exams keep a websocket per candidate
+open, and a Socket.IO session lives in one process. gunicorn's own load balancing is not
+sticky, so Flask-SocketIO needs `workers = 1`; to use more cores run several gunicorn
+processes on different ports (the systemd template `exam-server@PORT.service`), all with the
+same EXAM_REDIS_URL (the Socket.IO message queue), behind nginx's sticky upstream (`ip_hash`
+in nginx.conf). tests/deploy runs two of these processes behind nginx.
 """
-import multiprocessing
-import os
 
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+bind = "127.0.0.1:8000"           # overridden per process: --bind 127.0.0.1:%i in the unit
 worker_class = "gevent"
-workers = int(os.environ.get("GUNICORN_WORKERS", max(2, multiprocessing.cpu_count())))
-worker_connections = 2000
+workers = 1                       # never more: Socket.IO polling needs every request of a session here
+worker_connections = 2000         # concurrent connections (websockets) this process accepts
+# The worker monkey-patches the standard library before it imports the app: no preloading
+# (the app starts the deadline sweeper, a background greenlet, when it is created).
+preload_app = False
+# Flask-SocketIO would pick gevent on its own under this worker; say so rather than rely on it.
+raw_env = ["EXAM_SOCKETIO_ASYNC_MODE=gevent"]
 timeout = 60
 graceful_timeout = 30
-accesslog = "-"
-forwarded_allow_ips = "127.0.0.1"
+keepalive = 5
+accesslog = "-"                   # stdout: the journal under systemd
+errorlog = "-"
+# nginx on the same host is the only client; gunicorn trusts its X-Forwarded-Proto (https).
+forwarded_allow_ips = "127.0.0.1,::1"

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, redirect, request, url_for
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exam_server.core import auth, db, errors
 from exam_server.core.config import load_config
@@ -55,11 +56,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).bp)
     socketio.init_app(app, message_queue=app.config["REDIS_URL"],
+                      channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
                       async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []))
     from exam_server.live.sockets import register_namespaces
 
     register_namespaces(socketio)
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:   # outermost, so Socket.IO requests see the client's address and scheme too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     @app.route("/")
     @auth.public

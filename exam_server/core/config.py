@@ -43,6 +43,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "INSTANCE_PATH": str(instance_path),
         "DATABASE_URL": env.get("EXAM_DATABASE_URL") or f"sqlite:///{instance_path / 'exam.db'}",
         "REDIS_URL": env.get("EXAM_REDIS_URL") or None,
+        # The Redis pub/sub channel of the Socket.IO queue. Channels ignore the database number
+        # in EXAM_REDIS_URL: two installations sharing a Redis need different channels.
+        "SOCKETIO_CHANNEL": env.get("EXAM_SOCKETIO_CHANNEL") or "flask-socketio",
         # 20 MB is plenty for a QTI package of a few hundred items with images; a bigger upload
         # is refused by Werkzeug before it is read into memory.
         "MAX_CONTENT_LENGTH": int(env.get("EXAM_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
@@ -52,6 +55,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("EXAM_SECURE_COOKIES", "0") == "1",
+        # How many reverse proxies (nginx: 1) stand in front and set X-Forwarded-For/-Proto; the
+        # app then takes the client's address and the scheme from them (Werkzeug's ProxyFix).
+        # 0 (the default) trusts no such header: a client could set them itself.
+        "TRUSTED_PROXIES": int(env.get("EXAM_TRUSTED_PROXIES", 0)),
         "WTF_CSRF_CHECK_DEFAULT": False,     # checked in core.auth, skipped for bearer tokens
         "WTF_CSRF_TIME_LIMIT": None,
         "API_TOKEN_TTL_SECONDS": int(env.get("EXAM_API_TOKEN_TTL_SECONDS", 12 * 3600)),
