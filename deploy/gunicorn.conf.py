@@ -19,6 +19,10 @@ worker_connections = 2000         # concurrent connections (websockets) this pro
 preload_app = False
 # Flask-SocketIO would pick gevent on its own under this worker; say so rather than rely on it.
 raw_env = ["EXAM_SOCKETIO_ASYNC_MODE=gevent"]
+# gunicorn 25.1+ opens a control socket, by default one path per user ($HOME/.gunicorn/gunicorn.ctl)
+# that the processes of exam-server@PORT would take from each other; its commands include
+# changing the worker count, which must stay 1. Off (older gunicorn ignores the setting).
+control_socket_disable = True
 timeout = 60
 graceful_timeout = 30
 keepalive = 5

@@ -215,8 +215,9 @@ class Stack:
         return re.search(r"upstream=(\S+)", line).group(1)
 
 
-@pytest.fixture
-def stack(tmp_path, postgresql_url, redis_url):
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, postgresql_url, redis_url):
+    tmp_path = tmp_path_factory.mktemp("stack")
     nginx = _nginx_binary()
     for module in ("gunicorn", "gevent"):
         if importlib.util.find_spec(module) is None:
@@ -267,7 +268,10 @@ def stack(tmp_path, postgresql_url, redis_url):
         yield Stack(tmp_path, base, f"http://127.0.0.1:{http_port}", cert,
                     [f"127.0.0.1:{port}" for port in g_ports])
     finally:
-        for proc in reversed(procs):
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
             _stop(proc)
         for out in files:
             out.close()
