@@ -74,7 +74,14 @@ def test_essay_page_is_blind_and_marking_empties_it(app, login, client, scored, 
                         headers=token_for("teacher1"))
     assert saved.status_code == 201, saved.get_json()
     after = text_of(teacher.get(f"/results/exams/{scored['id']}/essays"))
-    assert essay["code"] not in after and "Không có bài tự luận nào chờ bạn chấm." in after
+    assert "data-essay" not in after and "Không có bài tự luận nào chờ bạn chấm." in after
+    # ... and listed with the mark this teacher gave, still blind
+    marked = re.search(r'<section class="marked-essays".*?</section>', after, re.DOTALL)[0]
+    assert f'data-marked="{essay["code"]}"' in marked and "Bài bạn đã chấm" in marked
+    total = sum(float(c) for c in criteria)
+    assert f"Điểm bạn chấm: {total:g} / {total:g}" in marked and "Nhận xét: Tốt" in marked
+    for secret in (*NAMES, *NUMBERS):
+        assert secret not in after, secret
 
 
 @pytest.mark.parametrize("username", ["proctor1", "student1"])
