@@ -10,7 +10,6 @@ scored as the key says.
 from __future__ import annotations
 
 import os
-import re
 import time
 from decimal import Decimal
 
@@ -22,117 +21,8 @@ OFFLINE_SECONDS = int(os.environ.get("EXAM_TEST_OFFLINE_SECONDS", "30"))
 SCREENSHOTS = "/tmp"
 
 
-@pytest.fixture
-def demo_exam(app, users):
-    """The demo exam (demo bank, Phòng 01 with proctor1 and the demo roster), and what the test
-    needs to answer it: per candidate, each question's type, shown body and key."""
-    from sqlalchemy import select
-
-    from exam_server.bank.services import version_to_item
-    from exam_server.core.db import session
-    from exam_server.demo import load_demo
-    from exam_server.demo.exam import DEMO_EXAM_TITLE
-    from exam_server.exams import services as exams
-    from exam_server.exams.models import Exam
-
-    with app.app_context():
-        load_demo()
-        exam = session.scalar(select(Exam).where(Exam.title == DEMO_EXAM_TITLE))
-        room = exams.list_rooms(exam)[0]
-        out = {"exam_id": exam.id, "room_id": room.id, "candidates": [],
-               "room_size": sum(1 for c in exams.list_candidates(exam) if c.room_id == room.id)}
-        for candidate in exams.list_candidates(exam)[:2]:
-            shown = {q["number"]: q for q in exams.render_paper(candidate)["questions"]}
-            questions = []
-            for entry in exams.paper_for(candidate):
-                item = version_to_item(entry.item_version)
-                questions.append({"number": entry.number, "type": item.content.type, "item": item,
-                                  "points": entry.points, "body": shown[entry.number]["body"]})
-            out["candidates"].append({"id": candidate.id, "number": candidate.candidate_number,
-                                      "name": candidate.full_name, "questions": questions})
-    return out
-
-
-def correct_response(q):
-    key = q["item"].content.key
-    if q["type"] == "single_choice":
-        return key["correct"]
-    if q["type"] == "true_false_cluster":
-        return dict(key["values"])
-    if q["type"] == "numeric":
-        return format(Decimal(str(key["value"])).normalize(), "f").replace(".", ",")
-    raise AssertionError(f"no answer for {q['type']}")
-
-
-def wrong_response(q):
-    key = q["item"].content.key
-    if q["type"] == "single_choice":
-        return next(o["id"] for o in q["body"]["options"] if o["id"] != key["correct"])
-    if q["type"] == "true_false_cluster":
-        values = dict(key["values"])
-        first = next(iter(values))
-        values[first] = not values[first]   # three of four right
-        return values
-    if q["type"] == "numeric":
-        return "9999"
-    raise AssertionError(q["type"])
-
-
-def answer(page, q, response):
-    """Answer question q on the exam page through its inputs, as a student would."""
-    page.click(f'[data-nav="{q["number"]}"]')
-    section = page.locator(f'section[data-question="{q["number"]}"]')
-    section.wait_for(state="visible")
-    if q["type"] == "single_choice":
-        section.locator(f'input[type=radio][value="{response}"]').check()
-    elif q["type"] == "true_false_cluster":
-        rows = section.locator(".tf-table tbody tr")
-        for i, statement in enumerate(q["body"]["statements"]):
-            if statement["id"] in response:
-                value = "true" if response[statement["id"]] else "false"
-                rows.nth(i).locator(f'input[value="{value}"]').check()
-    elif q["type"] == "numeric":
-        section.locator("input.answer-input").fill(response)
-    else:
-        raise AssertionError(q["type"])
-
-
-def pending(page) -> int:
-    return page.evaluate("window.examPage.pending().length")
-
-
-def wait_saved(page, timeout=15_000):
-    try:
-        page.wait_for_selector('[data-save-state][data-kind="saved"]', timeout=timeout)
-    except Exception:  # noqa: BLE001 - any failure: report the page state
-        page.screenshot(path=f"{SCREENSHOTS}/live-exam-not-saved.png", full_page=True)
-        raise AssertionError(f"not saved: {page.inner_text('[data-save-state]')!r}, pending {pending(page)}, "
-                             f"title {page.get_attribute('[data-save-state]', 'title')!r}, " + page.evaluate(
-                                 "(() => { const s = window.examPage.state; return JSON.stringify({connected: s.connected, "
-                                 "flushing: s.flushing, attempt: s.attemptId, socket: s.socket && s.socket.connected, "
-                                 "status: s.status, paused: s.paused, lastError: s.lastError, log: window.examLog}); })()")
-                             ) from None
-    assert pending(page) == 0
-
-
-def timer_seconds(page) -> int:
-    return int(page.get_attribute("[data-timer]", "data-seconds"))
-
-
-def issue_token(proctor, candidate) -> str:
-    proctor.click(f'button[data-action="issue_token"][data-candidate="{candidate["id"]}"]')
-    proctor.fill("#d-reason", "Đầu đọc thẻ hỏng, điểm danh thủ công")
-    proctor.click("[data-dialog-ok]")
-    link = proctor.locator("[data-token-url]")
-    link.wait_for(state="visible")
-    url = link.get_attribute("href")
-    assert re.search(r"/exam#token=.+", url), url
-    proctor.click('[data-token-dialog] button[value="close"]')
-    return url
-
-
 def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
-        chromium, live_socketio_server, log_in_page, demo_exam, client, token_for):
+        chromium, live_socketio_server, log_in_page, demo_exam, exam_ui, client, token_for):
     base = live_socketio_server
     started = time.monotonic()
     c1, c2 = demo_exam["candidates"]
@@ -154,7 +44,7 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
         assert proctor.locator(f'tr[data-candidate-id="{c1["id"]}"] [data-state]').inner_text() == "Chưa đến"
         proctor.click('[data-room-action="start_room"]')
         proctor.wait_for_selector('[data-room-state]:has-text("Phòng thi đã bắt đầu")')
-        urls = [issue_token(proctor, c) for c in (c1, c2)]
+        urls = [exam_ui.issue_token(proctor, c) for c in (c1, c2)]
         row1 = proctor.locator(f'tr[data-candidate-id="{c1["id"]}"]')
         row1.locator('[data-checkin="manual"]').wait_for()
 
@@ -168,31 +58,31 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
             assert page.locator("[data-qnav] .qbtn").count() == 10
             pages.append(page)
         s1, s2 = pages
-        wait_saved(s1)
+        exam_ui.wait_saved(s1)
         row1.locator('[data-state="in_progress"]').wait_for()
         row1.locator(".conn.online").wait_for()
 
         given = {c1["id"]: {}, c2["id"]: {}}
         # Candidate 1 answers everything as the key says.
         for q in c1["questions"]:
-            response = correct_response(q)
-            answer(s1, q, response)
+            response = exam_ui.correct_response(q)
+            exam_ui.answer(s1, q, response)
             given[c1["id"]][q["number"]] = response
-        wait_saved(s1)
+        exam_ui.wait_saved(s1)
         s1.click('[data-nav="3"]')
         s1.click('[data-flag="3"]')
         assert s1.locator('[data-nav="3"].flagged').count() == 1
-        wait_saved(s1)
+        exam_ui.wait_saved(s1)
 
         # Candidate 2 answers four questions online, one of them twice (the later one counts).
         q2 = c2["questions"]
-        answer(s2, q2[0], wrong_response(q2[0]))
-        wait_saved(s2)
+        exam_ui.answer(s2, q2[0], exam_ui.wrong_response(q2[0]))
+        exam_ui.wait_saved(s2)
         for q in q2[:4]:
-            response = correct_response(q)
-            answer(s2, q, response)
+            response = exam_ui.correct_response(q)
+            exam_ui.answer(s2, q, response)
             given[c2["id"]][q["number"]] = response
-        wait_saved(s2)
+        exam_ui.wait_saved(s2)
         s2.wait_for_selector('[data-nav="1"].answered')
 
         # --- candidate 2 loses the network for 30 seconds and keeps answering ----------------
@@ -200,29 +90,29 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
         s2.wait_for_selector('[data-save-state][data-kind="offline"]')
         offline_at = time.monotonic()
         for q in q2[4:7]:
-            response = wrong_response(q) if q["type"] == "numeric" else correct_response(q)
-            answer(s2, q, response)
+            response = exam_ui.wrong_response(q) if q["type"] == "numeric" else exam_ui.correct_response(q)
+            exam_ui.answer(s2, q, response)
             given[c2["id"]][q["number"]] = response
         s2.wait_for_function("window.examPage.pending().length >= 3")
         s2.wait_for_selector('[data-save-state][data-kind="offline"][data-pending="3"]')
         s2.screenshot(path=f"{SCREENSHOTS}/live-exam-offline.png", full_page=True)
         s2.wait_for_timeout(max(0, OFFLINE_SECONDS - (time.monotonic() - offline_at)) * 1000)
-        assert pending(s2) >= 3
+        assert exam_ui.pending(s2) >= 3
         # The proctor sees the candidate offline (the server noticed the dropped connection).
         s2.context.set_offline(False)
-        wait_saved(s2, timeout=90_000)        # replayed in seq order and acknowledged
+        exam_ui.wait_saved(s2, timeout=90_000)        # replayed in seq order and acknowledged
         back_online = time.monotonic()
         row2 = proctor.locator(f'tr[data-candidate-id="{c2["id"]}"]')
         row2.locator(".conn.online").wait_for(timeout=30_000)
 
         # --- the proctor extends candidate 1's time by 5 minutes ------------------------------
-        before = timer_seconds(s1)
+        before = exam_ui.timer_seconds(s1)
         row1.locator('button[data-action="extend"]').click()
         proctor.fill("#d-minutes", "5")
         proctor.fill("#d-reason", "Máy tính bị treo 5 phút")
         proctor.click("[data-dialog-ok]")
         s1.wait_for_selector('.banners .flash:has-text("5 phút")')
-        after = timer_seconds(s1)
+        after = exam_ui.timer_seconds(s1)
         assert after >= before + 290, (before, after)
         proctor.screenshot(path=f"{SCREENSHOTS}/live-proctor-room.png", full_page=True)
         s1.screenshot(path=f"{SCREENSHOTS}/live-exam-page.png", full_page=True)
@@ -275,8 +165,8 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
     print(f"offline phase {back_online - offline_at:.1f} s, whole test {time.monotonic() - started:.1f} s")
 
 
-def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_server, log_in_page, demo_exam, client,
-                                                     token_for):
+def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_server, log_in_page, demo_exam, exam_ui,
+                                                     client, token_for):
     """The code typed on the page (a wrong one is explained), a reload resumes the same attempt
     with its answers and the server's remaining time, and a proctor's pause locks the page."""
     base = live_socketio_server
@@ -308,16 +198,16 @@ def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_ser
         page.fill("#session-token", token)
         page.click("[data-token-form] button[type=submit]")
         page.wait_for_selector('#exam-app[data-state="exam"]')
-        answer(page, q1, correct_response(q1))
-        wait_saved(page)
+        exam_ui.answer(page, q1, exam_ui.correct_response(q1))
+        exam_ui.wait_saved(page)
         page.wait_for_timeout(1500)
-        before = timer_seconds(page)
+        before = exam_ui.timer_seconds(page)
 
         page.reload()                                   # a kiosk restart: same tab, same session code
         page.wait_for_selector('#exam-app[data-state="exam"]', timeout=20_000)
         assert page.locator('[data-nav="1"].answered').count() == 1
         assert page.locator('[data-progress]').inner_text() == "Đã trả lời 1/10 câu"
-        after = timer_seconds(page)
+        after = exam_ui.timer_seconds(page)
         assert before - 10 <= after <= before, (before, after)
 
         row = proctor.locator(f'tr[data-candidate-id="{c1["id"]}"]')
