@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(app, message_queue=app.config["REDIS_URL"],
                       channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
                       async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
-                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []))
+                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"))
     from exam_server.live.sockets import register_namespaces
 
     register_namespaces(socketio)

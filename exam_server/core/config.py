@@ -65,7 +65,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SEARCH_PAGE_SIZE_MAX": 100,
         # None lets Flask-SocketIO pick (gevent under gunicorn's gevent worker, else threading).
         "SOCKETIO_ASYNC_MODE": env.get("EXAM_SOCKETIO_ASYNC_MODE") or None,
-        "SOCKETIO_CORS_ORIGINS": [],   # same origin only: exam pages are served by this server
+        # Same origin only: exam pages are served by this server. None makes Engine.IO refuse a
+        # connection whose Origin is not this server's scheme://host (X-Forwarded-Proto honoured);
+        # an empty list would switch the Origin check off altogether.
+        "SOCKETIO_CORS_ORIGINS": None,
         # Live exams: a disconnect longer than this is an incident for the proctor; the deadline
         # sweeper (closes due attempts, sends time ticks) runs every LIVE_SWEEP_INTERVAL_SECONDS.
         "LIVE_DISCONNECT_INCIDENT_SECONDS": int(env.get("EXAM_LIVE_DISCONNECT_INCIDENT_SECONDS", 30)),

@@ -363,6 +363,12 @@ def test_live_exam_through_nginx(app, client, token_for, users, stack):
     assert student_source, "every address went to one gunicorn: is the upstream balanced?"
     where = {"exam_id": exam.exam_id, "room_id": exam.room_id}
 
+    # Socket.IO only from the server's own origin, as the browser sees it (https, host and port).
+    handshake = f"{stack.base}/socket.io/?EIO=4&transport=polling"
+    assert http.get(handshake, headers={"Origin": stack.base}, timeout=5).status_code == 200
+    assert http.get(handshake, headers={"Origin": "https://elsewhere.example"}, timeout=5).status_code == 400
+    assert http.get(handshake, headers={"Origin": stack.base.replace("https:", "http:")}, timeout=5).status_code == 400
+
     # /proctor over long-polling through nginx: several requests of one session, all sticky.
     polling = sio_client.Client(reconnection=False, http_session=https_session(stack.cert))
     try:
