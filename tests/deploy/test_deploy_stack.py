@@ -277,6 +277,28 @@ def stack(tmp_path_factory, postgresql_url, redis_url):
             out.close()
 
 
+def test_site_file_in_the_distributions_nginx_conf(tmp_path):
+    """The site file as an operator installs it: included by the system's own nginx.conf
+    (Debian's includes /etc/nginx/sites-enabled/*), only the paths of this machine changed."""
+    nginx = _nginx_binary()
+    system_conf = Path(subprocess.run([nginx, "-V"], check=True, capture_output=True, text=True).stderr
+                       .split("--conf-path=")[1].split()[0])
+    text = system_conf.read_text()
+    if "sites-enabled" not in text:
+        pytest.skip(f"{system_conf} does not include sites-enabled/ (not Debian's nginx.conf)")
+    cert, key = _self_signed(tmp_path)
+    site = tmp_path / "exam-platform"
+    site.write_text(site_config([8000, 8001], 443, 80, cert, key))
+    text = re.sub(r"include\s+\S*sites-enabled/\S*;", f"include {site};", text)
+    text = re.sub(r"(?m)^pid\s+\S+;", f"pid {tmp_path / 'nginx.pid'};", text)
+    text = re.sub(r"(access_log|error_log)\s+[^;]+;", rf"\1 {tmp_path / 'log'};", text)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(text)
+    checked = subprocess.run([nginx, "-t", "-c", str(conf), "-e", str(tmp_path / "error.log")], check=False,
+                             capture_output=True, text=True, timeout=20)
+    assert checked.returncode == 0 and "test is successful" in checked.stderr, checked.stderr
+
+
 def _login(http: requests.Session, base: str, username: str) -> str:
     page = http.get(base + "/login", timeout=5)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
