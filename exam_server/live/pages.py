@@ -84,6 +84,7 @@ def proctor_strings() -> dict[str, str]:
         "incident_disconnect": _("Disconnected"), "incident_second_login": _("Second login"),
         "incident_checkin_mismatch": _("Check-in mismatch"), "incident_focus_lost": _("Left the exam window"),
         "room_started": _("Room started"), "room_not_started": _("Room not started"),
+        "room_paused": _("Room paused"),
         "pause": _("Pause"), "resume": _("Resume"), "extend": _("Extend time"), "move": _("Move to kiosk"),
         "terminate": _("Terminate"), "note": _("Note"), "issue_token": _("Issue session code"),
         "pause_room": _("Pause the room"), "resume_room": _("Resume the room"), "note_room": _("Note for the room"),

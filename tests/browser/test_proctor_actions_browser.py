@@ -87,7 +87,7 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
                                    json={"reason": "Đầu đọc thẻ hỏng"}, headers=token_for("proctor1"))
             assert response.status_code == 201, response.get_json()
             page = new_context().new_page()
-            page.goto(f"/exam#token={response.get_json()['token']}")
+            page.goto(f"/exam#token={response.get_json()['token']}", wait_until="commit")   # the three load at once
             pages[c["id"]] = page
         for c in (c1, c2, c3):
             pages[c["id"]].wait_for_selector('#exam-app[data-state="exam"]')
@@ -115,12 +115,20 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
             assert page.locator(f'section[data-question="{c["questions"][0]["number"]}"] input').first.is_disabled()
             assert page.locator("[data-submit]").is_disabled()
             rows[c["id"]].locator('[data-state="paused"]').wait_for()
+        proctor.wait_for_selector('[data-room-state][data-paused="true"]:has-text("Phòng thi đang tạm dừng")')
         paused = {c["id"]: exam_ui.timer_seconds(pages[c["id"]]) for c in (c1, c2, c3)}
         for cid, value in paused.items():
             # the clock stops where it was: it neither runs on nor jumps back to an earlier reading
             assert before[cid] - 3 <= value <= before[cid], (before[cid], value)
         s2.wait_for_timeout(1200)
         assert {c["id"]: exam_ui.timer_seconds(pages[c["id"]]) for c in (c1, c2, c3)} == paused
+        # Reopened during the pause, a page still says why; so does the proctor's page.
+        s3.reload()
+        s3.wait_for_selector("[data-pause]:visible")
+        assert "Mất điện trong phòng thi" in s3.inner_text("[data-pause-text]")
+        proctor.reload()
+        proctor.wait_for_selector('#proctor-app[data-joined="true"]')
+        assert proctor.get_attribute("[data-room-state]", "data-paused") == "true"
 
         # While paused, candidate 1's time is made nearly over (as the server tests do).
         with app.app_context():
@@ -135,6 +143,7 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
         proctor.click("[data-dialog-ok]")                  # a resume needs no reason
         for c in (c1, c2, c3):
             pages[c["id"]].wait_for_selector("[data-pause]", state="hidden")
+        proctor.wait_for_selector('[data-room-state][data-paused="false"]:has-text("Phòng thi đã bắt đầu")')
         s1.wait_for_function(f"Number(document.querySelector('[data-timer]').dataset.seconds) <= "
                              f"{SECONDS_LEFT_AFTER_RESUME}")
         resumed_at = exam_ui.timer_seconds(s3)
@@ -157,6 +166,7 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
         proctor.fill("#d-reason", "Máy K02 bị treo")
         proctor.click("[data-dialog-ok]")
         s2.wait_for_selector('.banners .flash:has-text("K07")')
+        rows[c2["id"]].locator('[data-kiosk="K07"]').wait_for()
         assert s2.locator(f'section[data-question="{q2[2]["number"]}"] input').first.is_disabled()
 
         # --- candidate 3's attempt is ended with a reason: the page ends on it, no inputs left ---

@@ -30,6 +30,7 @@ function h(tag, attrs = {}, ...children) {
 const candidates = new Map();   // id -> {data, at (performance.now() when remaining was said)}
 let socket = null;
 let started = false;
+let roomPaused = false;
 
 function clock(seconds) {
   if (typeof seconds !== "number") return "—";
@@ -63,11 +64,15 @@ function result(text, kind) {
   clearTimeout(result.timer);
   result.timer = setTimeout(() => { el.hidden = true; }, 8000);
 }
-function setStarted(value) {
+/** The room's state badge: not started, started, or paused (from the join snapshot and this
+ * page's own room actions). */
+function setStarted(value, isPaused = roomPaused) {
   started = Boolean(value);
+  roomPaused = started && Boolean(isPaused);
   const badge = $("[data-room-state]");
-  badge.textContent = started ? S.room_started : S.room_not_started;
-  badge.className = `badge ${started ? "ok" : ""}`;
+  badge.textContent = !started ? S.room_not_started : roomPaused ? S.room_paused : S.room_started;
+  badge.className = `badge ${roomPaused ? "warn" : started ? "ok" : ""}`;
+  badge.dataset.paused = String(roomPaused);
   $('[data-room-action="start_room"]').disabled = started;
 }
 
@@ -108,7 +113,8 @@ function renderRow(entry) {
   row.dataset.online = String(Boolean(c.online));
   row.replaceChildren(
     h("td", {}, h("strong", { text: c.full_name }), h("br"), h("small", { class: "muted", text: c.candidate_number })),
-    h("td", {}, h("span", { class: `state state-${c.state}`, "data-state": c.state, text: S[`state_${c.state}`] || c.state })),
+    h("td", {}, h("span", { class: `state state-${c.state}`, "data-state": c.state, text: S[`state_${c.state}`] || c.state }),
+      c.kiosk ? [h("br"), h("small", { class: "muted", "data-kiosk": c.kiosk, text: `${S.kiosk}: ${c.kiosk}` })] : null),
     h("td", {}, c.online ? h("span", { class: "conn online", text: S.online })
       : h("span", { class: `conn offline${finished ? " muted" : ""}`, text: c.offline_since ? fmt(S.offline_since, { time: localTime(c.offline_since) })
         : S.never_connected })),
@@ -369,6 +375,7 @@ async function roomAction(action) {
   const ack = await emit(action, payload);
   if (!ack.ok) { result(fmt(S.failed, { message: ack.message || ack.error }), "error"); return; }
   if (action === "start_room") setStarted(true);
+  else if (action === "pause" || action === "resume") setStarted(true, action === "pause");
   result(S.done, "success");
 }
 
@@ -402,7 +409,7 @@ function connect() {
     const ack = await emit("join", { exam_id: EXAM_ID, room_id: ROOM_ID });
     if (!ack.ok) { setConn("error", fmt(S.failed, { message: ack.message || ack.error })); return; }
     const room = ack.room;
-    setStarted(room.started);
+    setStarted(room.started, room.paused);
     $("[data-rows]").replaceChildren();
     for (const c of room.candidates) {
       update(c);
