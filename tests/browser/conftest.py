@@ -224,9 +224,11 @@ class ExamPageHelpers:
         raise AssertionError(q["type"])
 
     @staticmethod
-    def answer(page, q, response):
-        """Answer question q on the exam page through its inputs, as a student would."""
-        page.click(f'[data-nav="{q["number"]}"]')
+    def answer(page, q, response, navigate: bool = True):
+        """Answer question q on the exam page through its inputs, as a student would (first going
+        to it with the question list, unless `navigate` is false: all questions on one page)."""
+        if navigate:
+            page.click(f'[data-nav="{q["number"]}"]')
         section = page.locator(f'section[data-question="{q["number"]}"]')
         section.wait_for(state="visible")
         if q["type"] == "single_choice":
