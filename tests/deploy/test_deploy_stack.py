@@ -3,7 +3,7 @@ deploy/gunicorn.conf.py (gevent worker) on PostgreSQL and a Redis message queue,
 running deploy/nginx.conf over TLS.
 
 deploy/nginx.conf is used as it is, except for what is machine-specific, replaced by exact
-matches that must each be found (SUBSTITUTIONS below): the upstream ports, the listen ports,
+matches that must each be found (site_config below): the upstream ports, the listen ports,
 the certificate paths (a self-signed certificate for 127.0.0.1) and the checkout path of the
 static files. A small wrapper nginx.conf (our stand-in for /etc/nginx/nginx.conf) includes it,
 with the pid, temp and log paths under tmp_path and an access log that records the upstream of
