@@ -240,9 +240,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from exam_server.core.config import ConfigError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except ConfigError as exc:
+        print(f"exam-server: {exc}", file=sys.stderr)
+        return 2
     finally:
         app = getattr(args, "app", None)
         if app is not None:

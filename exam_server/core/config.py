@@ -34,6 +34,24 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+class ConfigError(ValueError):
+    """A setting in the environment that cannot be used; the message names it."""
+
+
+def _number(env, name: str, default: float, kind: type = int, minimum: float = 0):
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what}, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The app's configuration: defaults, then the environment, then explicit overrides."""
     overrides = dict(overrides or {})
@@ -48,8 +66,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SOCKETIO_CHANNEL": env.get("EXAM_SOCKETIO_CHANNEL") or "flask-socketio",
         # 20 MB is plenty for a QTI package of a few hundred items with images; a bigger upload
         # is refused by Werkzeug before it is read into memory.
-        "MAX_CONTENT_LENGTH": int(env.get("EXAM_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
-        "MAX_IMAGE_BYTES": int(env.get("EXAM_MAX_IMAGE_BYTES", 2 * 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": _number(env, "EXAM_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024),
+        "MAX_IMAGE_BYTES": _number(env, "EXAM_MAX_IMAGE_BYTES", 2 * 1024 * 1024, minimum=1024),
         "BABEL_DEFAULT_LOCALE": env.get("EXAM_DEFAULT_LOCALE", "vi"),
         "LANGUAGES": ("vi", "en"),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -58,10 +76,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # How many reverse proxies (nginx: 1) stand in front and set X-Forwarded-For/-Proto; the
         # app then takes the client's address and the scheme from them (Werkzeug's ProxyFix).
         # 0 (the default) trusts no such header: a client could set them itself.
-        "TRUSTED_PROXIES": int(env.get("EXAM_TRUSTED_PROXIES", 0)),
+        "TRUSTED_PROXIES": _number(env, "EXAM_TRUSTED_PROXIES", 0),
         "WTF_CSRF_CHECK_DEFAULT": False,     # checked in core.auth, skipped for bearer tokens
         "WTF_CSRF_TIME_LIMIT": None,
-        "API_TOKEN_TTL_SECONDS": int(env.get("EXAM_API_TOKEN_TTL_SECONDS", 12 * 3600)),
+        "API_TOKEN_TTL_SECONDS": _number(env, "EXAM_API_TOKEN_TTL_SECONDS", 12 * 3600, minimum=60),
         "SEARCH_PAGE_SIZE_MAX": 100,
         # None lets Flask-SocketIO pick (gevent under gunicorn's gevent worker, else threading).
         "SOCKETIO_ASYNC_MODE": env.get("EXAM_SOCKETIO_ASYNC_MODE") or None,
@@ -71,13 +89,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SOCKETIO_CORS_ORIGINS": None,
         # Live exams: a disconnect longer than this is an incident for the proctor; the deadline
         # sweeper (closes due attempts, sends time ticks) runs every LIVE_SWEEP_INTERVAL_SECONDS.
-        "LIVE_DISCONNECT_INCIDENT_SECONDS": int(env.get("EXAM_LIVE_DISCONNECT_INCIDENT_SECONDS", 30)),
-        "LIVE_SWEEP_INTERVAL_SECONDS": float(env.get("EXAM_LIVE_SWEEP_INTERVAL_SECONDS", 2)),
+        "LIVE_DISCONNECT_INCIDENT_SECONDS": _number(env, "EXAM_LIVE_DISCONNECT_INCIDENT_SECONDS", 30),
+        "LIVE_SWEEP_INTERVAL_SECONDS": _number(env, "EXAM_LIVE_SWEEP_INTERVAL_SECONDS", 2, float, minimum=0.1),
         # Check-in: the CSCA certificates the chips' passive authentication is checked against,
         # how long a kiosk's challenge lives, how long check-in photos are kept after the exam closes.
         "CSCA_TRUST_DIR": env.get("EXAM_CSCA_TRUST_DIR") or str(instance_path / "csca"),
-        "CHECKIN_CHALLENGE_TTL_SECONDS": int(env.get("EXAM_CHECKIN_CHALLENGE_TTL_SECONDS", 120)),
-        "PHOTO_RETENTION_DAYS": int(env.get("EXAM_PHOTO_RETENTION_DAYS", 30)),
+        "CHECKIN_CHALLENGE_TTL_SECONDS": _number(env, "EXAM_CHECKIN_CHALLENGE_TTL_SECONDS", 120, minimum=10),
+        "PHOTO_RETENTION_DAYS": _number(env, "EXAM_PHOTO_RETENTION_DAYS", 30),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

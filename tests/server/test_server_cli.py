@@ -56,3 +56,14 @@ def test_import_qti_reports_bad_files(cli_env, users, tmp_path, capsys):
     assert status == 1 and report["imported"] == 0
     assert report["errors"] and report["errors"][0]["file"].endswith("broken.xml")
     assert report["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize("name, value, said", [
+    ("EXAM_PHOTO_RETENTION_DAYS", "thirty", "EXAM_PHOTO_RETENTION_DAYS must be a whole number, not 'thirty'"),
+    ("EXAM_LIVE_SWEEP_INTERVAL_SECONDS", "0", "EXAM_LIVE_SWEEP_INTERVAL_SECONDS must be at least 0.1"),
+    ("EXAM_MAX_UPLOAD_BYTES", "-5", "EXAM_MAX_UPLOAD_BYTES must be at least 1024"),
+])
+def test_a_bad_setting_is_named_not_a_traceback(cli_env, capsys, monkeypatch, name, value, said):
+    monkeypatch.setenv(name, value)
+    assert main(["db", "upgrade"]) == 2
+    assert said in capsys.readouterr().err
