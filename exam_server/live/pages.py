@@ -86,7 +86,7 @@ def proctor_strings() -> dict[str, str]:
         "room_started": _("Room started"), "room_not_started": _("Room not started"),
         "room_paused": _("Room paused"),
         "pause": _("Pause"), "resume": _("Resume"), "extend": _("Extend time"), "move": _("Move to kiosk"),
-        "terminate": _("Terminate"), "note": _("Note"), "issue_token": _("Issue session code"),
+        "terminate": _("Terminate"), "note": _("Note"), "message": _("Message"), "issue_token": _("Issue session code"),
         "pause_room": _("Pause the room"), "resume_room": _("Resume the room"), "note_room": _("Note for the room"),
         "minutes": _("Minutes (1–120)"), "kiosk": _("Kiosk"), "reason": _("Reason"), "text": _("Text"),
         "reason_required": _("A reason is required."), "confirm": _("Confirm"), "cancel": _("Cancel"),

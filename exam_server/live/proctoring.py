@@ -222,3 +222,14 @@ def note(actor: User, room: ExamRoom, candidate: Candidate | None, text: str, no
     return audit(actor, "note", now, exam_id=room.exam_id, room_id=room.id,
                  candidate_id=candidate.id if candidate else None, payload={"text": text})
 
+
+def message(actor: User, room: ExamRoom, candidate: Candidate | None, text: str, now: datetime
+            ) -> tuple[ProctorAction, list[int]]:
+    """A message the proctor shows on one candidate's screen, or on every screen of the room (an
+    audit row like any action); returns the row and the candidates to tell."""
+    row = audit(actor, "message", now, exam_id=room.exam_id, room_id=room.id,
+                candidate_id=candidate.id if candidate else None, payload={"text": text})
+    if candidate is not None:
+        return row, [candidate.id]
+    return row, list(session.scalars(select(Candidate.id).where(Candidate.room_id == room.id)))
+

@@ -30,6 +30,7 @@ from exam_server.live.models import Attempt, AttemptEvent, AttemptStatus
 from exam_server.live.proctoring import (
     candidate_action,
     candidate_view,
+    message,
     note,
     raise_incident,
     report_long_disconnects,
@@ -41,7 +42,7 @@ from exam_server.live.tokens import authenticate_token, issue_session_token
 __all__ = [
     "ATTEMPT_STATES", "LiveError", "attempt_for", "attempt_state", "authenticate_token", "candidate_action",
     "candidate_view", "close", "close_due_attempts", "elapsed_seconds", "exam_is_open", "extend", "flags",
-    "issue_session_token", "latest_answers", "maybe_start", "note", "pause", "pause_reason", "raise_incident",
+    "issue_session_token", "latest_answers", "maybe_start", "message", "note", "pause", "pause_reason", "raise_incident",
     "remaining_seconds", "report_long_disconnects", "resume", "room_snapshot", "save_answer", "save_flag",
     "set_kiosk", "start_room", "submit", "terminate", "time_payload",
 ]

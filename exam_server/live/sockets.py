@@ -282,7 +282,8 @@ def acting_user() -> User:
 
 
 class ProctorNamespace(_Base):
-    EVENTS = ("join", "start_room", "pause", "resume", "extend", "move", "terminate", "note", "issue_token")
+    EVENTS = ("join", "start_room", "pause", "resume", "extend", "move", "terminate", "note", "message",
+              "issue_token")
 
     def __init__(self):
         super().__init__(PROCTOR)
@@ -409,6 +410,23 @@ class ProctorNamespace(_Base):
             return {"ok": True}
 
         return boundary("note", work)
+
+    def on_message(self, data=None):
+        def work(now):
+            body = payload(data, ("exam_id", "room_id", "text"))
+            text = text_value(body["text"], "text", required=True)
+            user, room = self._room(body)
+            candidate = None
+            if body.get("candidate_id") is not None:
+                _user, candidate = self._candidate(body)
+                if candidate.room_id != room.id:
+                    raise bad_event("The candidate is not in this room.", "candidate_id")
+            _row, told = live.message(user, room, candidate, text, now)
+            for candidate_id in told:
+                to_student(candidate_id, "notice", {"text": text})
+            return {"ok": True, "candidates": len(told)}
+
+        return boundary("message", work)
 
     def on_issue_token(self, data=None):
         def work(now):

@@ -160,6 +160,18 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
         proctor.click("[data-dialog-ok]")
         proctor.wait_for_selector("[data-result].success")
 
+        # --- a message to the room: on every screen; then one to candidate 1 only ------------------
+        proctor.click('[data-room-action="message"]')
+        proctor.fill("#d-reason", "Còn 15 phút làm bài")
+        proctor.click("[data-dialog-ok]")
+        for c in (c1, c2, c3):
+            pages[c["id"]].wait_for_selector('.banners .flash:has-text("Còn 15 phút làm bài")')
+        rows[c1["id"]].locator('button[data-action="message"]').click()
+        proctor.fill("#d-reason", "Em hãy ngồi ngay ngắn")
+        proctor.click("[data-dialog-ok]")
+        s1.wait_for_selector('.banners .flash:has-text("Em hãy ngồi ngay ngắn")')
+        assert "Em hãy ngồi ngay ngắn" not in s2.inner_text("[data-banners]")
+
         # --- candidate 2 is moved to kiosk K07: the page says where to go and locks --------------
         rows[c2["id"]].locator('button[data-action="move"]').click()
         proctor.fill("#d-kiosk", "K07")
@@ -197,7 +209,7 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
             select(ProctorAction).where(ProctorAction.exam_id == exam["exam_id"]).order_by(ProctorAction.id))]
     assert [a[:3] for a in actions if a[0] != "issue_token"] == [
         ("start_room", None, ""), ("pause", None, "Mất điện trong phòng thi"), ("resume", None, ""),
-        ("note", None, ""), ("move", c2["id"], "Máy K02 bị treo"),
+        ("note", None, ""), ("message", None, ""), ("message", c1["id"], ""), ("move", c2["id"], "Máy K02 bị treo"),
         ("terminate", c3["id"], "Sử dụng điện thoại trong giờ thi")]
     assert actions[[a[0] for a in actions].index("note")][3] == {"text": "Thí sinh TS002 xin thêm giấy nháp"}
     assert actions[[a[0] for a in actions].index("move")][3] == {"kiosk": "K07"}

@@ -319,3 +319,30 @@ def test_a_token_issue_that_rolls_back_ends_no_connection(app, sio, exam, token_
         session.execute(update(SessionToken).values(revoked_at=datetime.now(UTC)))
         session.commit()
     assert ack(pupil, "sync", {}, "/student")["error"] == "bad_token"
+
+
+def test_a_proctor_message_reaches_the_candidate_or_the_whole_room(app, sio, exam, token_for):
+    from exam_server.core.db import session
+    from exam_server.live.models import ProctorAction
+
+    pupil, boss, _state = started(app, sio, exam, token_for)
+    other = student(app, sio, session_token(app.test_client(), token_for("proctor1"), exam, exam.candidate(2)))
+    where = {"exam_id": exam.exam_id, "room_id": exam.room_id}
+    events(pupil, "/student"), events(other, "/student")
+    told = ack(boss, "message", {**where, "candidate_id": exam.candidate(1), "text": "Ngồi thẳng lưng"}, "/proctor")
+    assert told == {"ok": True, "candidates": 1}
+    assert [e["args"][0] for e in events(pupil, "/student", "notice")] == [{"text": "Ngồi thẳng lưng"}]
+    assert events(other, "/student", "notice") == []
+    room = ack(boss, "message", {**where, "text": "Còn 15 phút"}, "/proctor")
+    assert room["ok"] and room["candidates"] >= 2
+    for screen in (pupil, other):
+        assert [e["args"][0] for e in events(screen, "/student", "notice")] == [{"text": "Còn 15 phút"}]
+    for bad in ({**where}, {**where, "text": "  "}, {**where, "text": "x" * 1001}, {**where, "text": "a\x00b"}):
+        assert ack(boss, "message", bad, "/proctor")["error"] == "bad_event"
+    assert events(pupil, "/student", "notice") == []
+    assert ack(pupil, "message", {**where, "text": "hi"}, "/student")["error"] == "unknown_event"
+    with app.app_context():
+        rows = session.scalars(select(ProctorAction).where(ProctorAction.action == "message")
+                               .order_by(ProctorAction.id)).all()
+        assert [(r.candidate_id, r.payload["text"]) for r in rows] == [
+            (exam.candidate(1), "Ngồi thẳng lưng"), (None, "Còn 15 phút")]

@@ -89,6 +89,7 @@ function actionButtons(c) {
     live ? b("issue_token", S.issue_token) : null,
     live ? b("admit", S.admit) : null,
     live ? b("move", S.move, "subtle") : null,
+    live ? b("message", S.message, "subtle") : null,
     b("note", S.note, "subtle"),
     ["in_progress", "paused", "checked_in"].includes(c.state) ? b("terminate", S.terminate, "danger") : null);
 }
@@ -294,6 +295,7 @@ function emit(event, payload) {
 const NEEDS = {
   pause: { reason: true, required: true }, resume: { reason: true }, extend: { minutes: true, reason: true, required: true },
   move: { kiosk: true, reason: true, required: true }, terminate: { reason: true, required: true }, note: { reason: true, required: true, text: true },
+  message: { reason: true, required: true, text: true },
   issue_token: { reason: true, required: true }, admit: { reason: true, required: true },
 };
 
@@ -302,7 +304,7 @@ function ask(action, who) {
   const dialog = $("[data-dialog]");
   const needs = NEEDS[action] || {};
   const label = { pause: S.pause, resume: S.resume, extend: S.extend, move: S.move, terminate: S.terminate,
-    note: S.note, issue_token: S.issue_token, admit: S.admit }[action] || action;
+    note: S.note, message: S.message, issue_token: S.issue_token, admit: S.admit }[action] || action;
   $("[data-dialog-title]").textContent = fmt(S.for_candidate, { action: label, name: who });
   for (const field of ["minutes", "kiosk", "reason"]) {
     $(`[data-f="${field}"]`, dialog).hidden = !needs[field];
@@ -357,6 +359,7 @@ async function candidateAction(action, c) {
     move: { ...base, kiosk: fields.kiosk, reason: fields.reason },
     terminate: { ...base, reason: fields.reason },
     note: { exam_id: EXAM_ID, room_id: ROOM_ID, ...base, text: fields.reason },
+    message: { exam_id: EXAM_ID, room_id: ROOM_ID, ...base, text: fields.reason },
     issue_token: { ...base, reason: fields.reason },
   }[action];
   const ack = await emit(action, payload);
@@ -370,7 +373,8 @@ async function roomAction(action) {
   if (action !== "start_room") {
     const fields = await ask(action, S.all_candidates);
     if (!fields) return;
-    payload = action === "note" ? { ...payload, text: fields.reason } : { ...payload, reason: fields.reason };
+    payload = ["note", "message"].includes(action) ? { ...payload, text: fields.reason }
+      : { ...payload, reason: fields.reason };
   }
   const ack = await emit(action, payload);
   if (!ack.ok) { result(fmt(S.failed, { message: ack.message || ack.error }), "error"); return; }
