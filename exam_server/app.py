@@ -23,6 +23,7 @@ BLUEPRINT_MODULES = (
     "exam_server.bank.pages",
     "exam_server.bank.media_routes",
     "exam_server.exams.api",
+    "exam_server.exams.pages",      # the admin's exam pages: list, new exam, one exam's rooms/roster/forms/kiosks
     "exam_server.live.routes",      # session tokens, live pages (student exam page, proctor room)
     "exam_server.live.pages",       # the student's exam page, the proctor's room pages
     "exam_server.results.api",      # results, essay scoring queue, corrections
