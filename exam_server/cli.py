@@ -10,11 +10,22 @@ from pathlib import Path
 from exam_server.core.migrate import upgrade
 
 
-def _app(args):
+def _app(args, serving: bool = False):
     from exam_server.app import create_app
 
-    args.app = create_app()
+    # The development server is Werkzeug's, with threads: Flask-SocketIO would otherwise pick
+    # gevent (installed for gunicorn) and, without gunicorn's monkey patching, no Socket.IO
+    # connection would ever complete. deploy/ runs gunicorn with gevent instead.
+    args.app = create_app({"SOCKETIO_ASYNC_MODE": "threading"} if serving else None)
     return args.app
+
+
+def _serve(app, host: str, port: int) -> None:
+    """The development server, with Socket.IO (polling and websocket) for the live pages."""
+    from exam_server.core.extensions import socketio
+
+    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=True,
+                 allow_unsafe_werkzeug=True)
 
 
 def _actor(username: str):
@@ -43,10 +54,10 @@ def _display_url(url: str) -> str:
 
 
 def cmd_run(args) -> int:
-    app = _app(args)
+    app = _app(args, serving=True)
     upgrade(app.config["DATABASE_URL"])
     _print_urls(args.host, args.port)
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    _serve(app, args.host, args.port)
     return 0
 
 
@@ -65,7 +76,7 @@ def cmd_demo(args) -> int:
     from exam_server import demo
     from exam_server.demo.checkin import demo_checkin
 
-    app = _app(args)
+    app = _app(args, serving=not args.no_serve)
     upgrade(app.config["DATABASE_URL"])
     with app.app_context():
         summary = demo.load_demo()
@@ -75,7 +86,7 @@ def cmd_demo(args) -> int:
         return 0
     if checkin is None:  # pragma: no cover - load_demo always sets the check-in up
         _print_urls(args.host, args.port)
-        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+        _serve(app, args.host, args.port)
         return 0
     from exam_server.demo.card import checkin_lines, demo_card
 
@@ -88,7 +99,7 @@ def cmd_demo(args) -> int:
             state = "off" if args.no_card else "in" if card is not None else "failed"
             for line in checkin_lines(checkin, _base_url(args.host, args.port), state):
                 say(line)
-            app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+            _serve(app, args.host, args.port)
     except KeyboardInterrupt:
         return 130
     return 0

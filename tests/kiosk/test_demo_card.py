@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import socketio
 from card_fixtures import _unavailable
 
 from exam_server.demo.checkin import SIMULATOR_PORT, VIRTUAL_READER
@@ -124,6 +125,22 @@ def test_demo_starts_the_card_and_its_command_checks_in(pcsc_service, tmp_path):
         assert "Checked in: Nguyễn Văn An (TS004)" in kiosk.stdout.splitlines()
         url = rf"^exam page: http://127\.0\.0\.1:{port}/exam#token=[\w-]+$"
         assert re.search(url, kiosk.stdout, re.MULTILINE), kiosk.stdout
+
+        # The exam page's Socket.IO works on the demo's server, over websocket and over polling:
+        # the candidate's token connects to /student and the attempt's state arrives.
+        token = re.search(r"#token=([\w-]+)", kiosk.stdout).group(1)
+        for transports in (["websocket"], ["polling"]):
+            student = socketio.Client(reconnection=False)
+            states = []
+            student.on("attempt_state", states.append, namespace="/student")
+            student.connect(f"http://127.0.0.1:{port}", namespaces=["/student"], auth={"token": token},
+                            transports=transports, wait_timeout=10)
+            try:
+                _wait_for(lambda got=states: got, 10, f"no attempt_state over {transports[0]}", log)
+                assert student.transport() == transports[0] and states[0]["candidate"]["full_name"] == "Nguyễn Văn An"
+            finally:
+                student.disconnect()
+            time.sleep(0.3)   # the server frees the candidate's connection slot on disconnect
 
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(15) == 0, log.read_text()
