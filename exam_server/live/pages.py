@@ -114,6 +114,12 @@ def proctor_strings() -> dict[str, str]:
         "photo_none": _("No photo"), "photo_purged": _("Photo deleted (retention period over)"),
         "face_match": _("Face matches"), "face_no_match": _("Face does not match"),
         "face_not_compared": _("Face not compared"),
+        # Why a face was not compared, by face.compare()'s status (its `detail` is for the logs).
+        "face_why_no_photo": _("no live photo was taken, or the chip has no portrait"),
+        "face_why_no_face_chip": _("no face found in the chip portrait"),
+        "face_why_no_face_live": _("no face found in the live photo"),
+        "face_why_unavailable": _("face comparison is not installed on the server"),
+        "face_why_error": _("the comparison failed (see the server log)"),
         "face_numbers": _("score {score} (distance {distance}, match below {threshold})"),
         "earlier_attempts": _("Earlier check-in attempts ({n})"),
     }

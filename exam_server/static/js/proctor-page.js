@@ -180,7 +180,9 @@ function checkinPanel(k, latest) {
       h("div", { class: "face-result" },
         h("span", { class: `badge face-${label.kind}`, "data-face": label.kind, text: label.text }),
         numbers ? h("div", { "data-face-score": face.score, text: numbers }) : null,
-        face.detail ? h("div", { class: "muted", "data-face-detail": "", text: face.detail }) : null)));
+        face.status && face.status !== "compared"
+          ? h("div", { class: "muted", "data-face-detail": face.status, title: face.detail || "",
+            text: S[`face_why_${face.status}`] || face.detail || face.status }) : null)));
   }
   return h("div", { class: `checkin-panel${latest ? " latest" : " earlier"}`, "data-checkin-id": k.id }, parts);
 }
