@@ -57,6 +57,7 @@ def page_strings() -> dict[str, str]:
         "no_file": _("Choose a file first."),
         "confirm_reopen": _("Reopening drops the assembled forms and papers. Continue?"),
         "confirm_revoke": _("Revoke this kiosk? It can no longer check candidates in."),
+        "confirm_close": _("Close this exam? Candidates can no longer sit it, and it cannot be opened again."),
     }
 
 

@@ -219,6 +219,7 @@ if (page) {
     if (transition) {
       const action = transition.dataset.transition;
       if (action === "reopen" && !window.confirm(S.confirm_reopen || "?")) return;
+      if (action === "close" && !window.confirm(S.confirm_close || "?")) return;
       act(transition, () => api(`${base}/${action}`, { method: "POST" }),
         { sections: "all", locate: () => document.querySelector('[data-form="lifecycle"]') });
       return;
