@@ -255,6 +255,9 @@ def notify_proctors(row: CheckIn, incident: Any, now: datetime | None = None) ->
         return
     if incident is not None:
         socketio.emit("incident", incident_view(incident), to=to, namespace=PROCTOR)
+    # Committed already: the version is read before the state, so the state is at least that new.
+    session.expire_all()
+    session.refresh(row.candidate)
     socketio.emit("candidate_update", candidate_view(row.candidate, now or utcnow()), to=to, namespace=PROCTOR)
 
 

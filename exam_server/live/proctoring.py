@@ -134,8 +134,8 @@ def candidate_view(candidate: Candidate, now: datetime) -> dict[str, Any]:
     except NotFound:
         questions = 0
     incidents = session.scalars(select(Incident).where(Incident.candidate_id == candidate.id).order_by(Incident.id))
-    return {"candidate_id": candidate.id, "candidate_number": candidate.candidate_number,
-            "full_name": candidate.full_name, "state": state,
+    return {"candidate_id": candidate.id, "version": candidate.live_version,
+            "candidate_number": candidate.candidate_number, "full_name": candidate.full_name, "state": state,
             "online": bool(attempt and attempt.connection_sid),
             "offline_since": _iso(attempt.offline_since) if attempt else None,
             "kiosk": attempt.kiosk if attempt else None, "checkin": checkin,

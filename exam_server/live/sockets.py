@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from exam_server.accounts.models import Role, User
 from exam_server.core.db import session, utcnow
@@ -67,9 +67,18 @@ def to_student(candidate_id: int, event: str, data: Any) -> None:
 
 
 def candidate_update(candidate: Candidate, now: datetime) -> None:
-    if candidate.room_id is not None:
-        emit_later("candidate_update", live.candidate_view(candidate, now), proctor_room(candidate.exam_id,
-                                                                                          candidate.room_id), PROCTOR)
+    """Push the candidate's row to the room's proctors after the commit, with a new version: the
+    UPDATE waits for any other transaction that bumped this candidate to commit, so the view read
+    after it includes that transaction's changes and a later version means newer data."""
+    if candidate.room_id is None:
+        return
+    session.flush()
+    session.execute(update(Candidate).where(Candidate.id == candidate.id)
+                    .values(live_version=Candidate.live_version + 1))
+    # What this session loaded before the UPDATE waited may predate the commit it waited for.
+    session.expire_all()
+    emit_later("candidate_update", live.candidate_view(candidate, now), proctor_room(candidate.exam_id,
+                                                                                      candidate.room_id), PROCTOR)
 
 
 def incident_update(incident: Incident) -> None:

@@ -346,3 +346,43 @@ def test_a_proctor_message_reaches_the_candidate_or_the_whole_room(app, sio, exa
                                .order_by(ProctorAction.id)).all()
         assert [(r.candidate_id, r.payload["text"]) for r in rows] == [
             (exam.candidate(1), "Ngồi thẳng lưng"), (None, "Còn 15 phút")]
+
+
+def test_candidate_updates_carry_versions_in_commit_order(app, sio, exam, token_for):
+    """Two transactions push the same candidate: the one that bumps second waits for the first to
+    commit, so its higher version comes with the first one's change in it."""
+    import threading
+
+    from flask import g
+
+    from exam_server.core.db import session
+    from exam_server.exams.models import Candidate
+    from exam_server.live.models import Attempt
+    from exam_server.live.sockets import candidate_update
+
+    _pupil, boss, state = started(app, sio, exam, token_for)
+    cid = exam.candidate(1)
+    joined = ack(boss, "join", {"exam_id": exam.exam_id, "room_id": exam.room_id}, "/proctor")
+    before = next(c for c in joined["room"]["candidates"] if c["candidate_id"] == cid)["version"]
+    bumped, release, pushed = threading.Event(), threading.Event(), {}
+
+    def first():
+        with app.app_context():
+            session.get(Attempt, state["attempt_id"]).kiosk = "K-09"
+            candidate_update(session.get(Candidate, cid), datetime.now(UTC))
+            pushed["first"] = g.pop("live_outbox")[0][1]
+            bumped.set()
+            release.wait(10)
+            session.commit()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert bumped.wait(10)
+    threading.Timer(0.3, release.set).start()   # the second waits on the first's row lock until then
+    with app.app_context():
+        candidate_update(session.get(Candidate, cid), datetime.now(UTC))
+        second = g.pop("live_outbox")[0][1]
+        session.commit()
+    thread.join(10)
+    assert pushed["first"]["version"] == before + 1 and pushed["first"]["kiosk"] == "K-09"
+    assert second["version"] == before + 2 and second["kiosk"] == "K-09"

@@ -276,7 +276,14 @@ function update(c) {
   const previous = candidates.get(c.candidate_id);
   const known = new Map(((previous && previous.data.incidents) || []).map((i) => [i.id, i]));
   for (const incident of c.incidents || []) known.set(incident.id, incident);
-  c.incidents = [...known.values()].sort((a, b) => a.id - b.id);
+  const incidents = [...known.values()].sort((a, b) => a.id - b.id);
+  // Versions follow the commits: an update older than the one shown arrived late; keep its incidents only.
+  if (previous && (c.version ?? 0) < (previous.data.version ?? 0)) {
+    previous.data.incidents = incidents;
+    renderRow(previous);
+    return;
+  }
+  c.incidents = incidents;
   candidates.set(c.candidate_id, { data: c, at: performance.now() });
   renderRow(candidates.get(c.candidate_id));
 }
