@@ -297,6 +297,23 @@ def _failure(check: dict[str, Any] | None) -> str | None:
     return str(check.get("failure") or "failed")
 
 
+def roster_differences(row: CheckIn) -> list[dict[str, Any]]:
+    """The fields where the chip and the matched roster entry disagree, for the proctor to read in
+    their own language ({"field": "full_name" | "date_of_birth" | "id_number", "chip", "roster"});
+    compared as matching.py does (names folded)."""
+    from exam_server.checkin.matching import name_key
+
+    card, candidate = row.card or {}, row.candidate
+    if candidate is None or row.method != "chip" or not card:
+        return []
+    roster = {"id_number": candidate.citizen_id, "full_name": candidate.full_name,
+              "date_of_birth": candidate.date_of_birth.isoformat()}
+    same = {"full_name": lambda a, b: name_key(a) == name_key(b)}
+    return [{"field": name, "chip": card.get(name), "roster": roster[name]}
+            for name in ("id_number", "full_name", "date_of_birth")
+            if not same.get(name, lambda a, b: a == b)(card.get(name), roster[name])]
+
+
 def checkin_json(row: CheckIn) -> dict[str, Any]:
     """One check-in attempt as the proctor sees it: why it is not verified (`reasons`: the chip's
     passive and active authentication failures, the roster fields that differ, a closed exam),
@@ -304,6 +321,7 @@ def checkin_json(row: CheckIn) -> dict[str, Any]:
     actor = session.get(User, row.actor_id) if row.actor_id else None
     return {"id": row.id, "candidate_id": row.candidate_id, "method": row.method, "outcome": row.outcome,
             "verified": row.verified, "reasons": row.reasons, "card": row.card,
+            "differences": roster_differences(row),
             "kiosk": row.kiosk.name if row.kiosk else None, "kiosk_id": row.kiosk_id,
             "passive_auth_ok": (row.passive_auth or {}).get("ok"),
             "active_auth_ok": (row.active_auth or {}).get("ok"),

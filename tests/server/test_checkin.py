@@ -433,6 +433,10 @@ def test_a_roster_mismatch_says_which_fields_differ(app, client, token_for, user
     assert checkin["passive_auth_failure"] is None and checkin["active_auth_failure"] is None
     assert any("name on the chip" in r for r in checkin["reasons"])
     assert any("date of birth on the chip" in r for r in checkin["reasons"])
+    # The same, as fields the proctor page shows in its own language (names compared folded).
+    assert checkin["differences"] == [
+        {"field": "full_name", "chip": "Nguyễn Văn An", "roster": "Nguyễn Văn Anh"},
+        {"field": "date_of_birth", "chip": "1996-03-15", "roster": "1996-03-16"}]
 
 
 def test_manual_admission_names_the_proctor_and_is_pushed(setup, app, token_for, users):

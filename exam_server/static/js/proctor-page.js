@@ -167,8 +167,14 @@ function checkinPanel(k, latest) {
       k.card && k.card.full_name ? ` · ${fmt(S.card_read, { name: k.card.full_name, id: k.card.id_number || "?",
         dob: k.card.date_of_birth || "?" })}` : ""));
   }
+  if (!k.verified && (k.differences || []).length && !manual) {
+    parts.push(h("ul", { class: "checkin-differences", "data-differences": "" }, k.differences.map((d) =>
+      h("li", { "data-field": d.field, text: fmt(S.differs, { field: S[`field_${d.field}`] || d.field,
+        chip: d.chip ?? "—", roster: d.roster ?? "—" }) }))));
+  }
   if (!k.verified && (k.reasons || []).length && !manual) {
-    parts.push(h("ul", { class: "checkin-reasons", "data-reasons": "" }, k.reasons.map((r) => h("li", { text: r }))));
+    // The server's own words (English, as recorded in the audit trail): the technical detail.
+    parts.push(h("ul", { class: "checkin-reasons muted", "data-reasons": "" }, k.reasons.map((r) => h("li", { text: r }))));
   }
   if (!manual) {
     const label = faceLabel(k.face);
