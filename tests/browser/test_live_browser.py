@@ -215,8 +215,13 @@ def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_ser
         page.evaluate("window.dispatchEvent(new Event('blur'))")
         page.wait_for_timeout(1200)
         page.evaluate("window.dispatchEvent(new Event('focus'))")
-        proctor.wait_for_selector('[data-incidents] li[data-kind="focus_lost"]:has-text("Phạm Minh Anh")')
+        proctor.wait_for_selector('[data-incident-list] li[data-kind="focus_lost"]:has-text("Phạm Minh Anh")')
         row.locator('[data-incidents="1"]').wait_for()
+        # Reopened, the page lists the incidents it got in the join snapshot, and the row its count.
+        proctor.reload()
+        proctor.wait_for_selector('#proctor-app[data-joined="true"]')
+        proctor.wait_for_selector('[data-incident-list] li[data-kind="focus_lost"]:has-text("Phạm Minh Anh")')
+        assert row.locator('[data-incidents="1"]').inner_text() == "1"
         row.locator('button[data-action="pause"]').click()
         proctor.click("[data-dialog-ok]")            # a pause needs a reason: refused in the dialog
         proctor.wait_for_selector("[data-dialog-error]:visible")

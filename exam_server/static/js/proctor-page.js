@@ -267,7 +267,7 @@ function describe(incident) {
 }
 
 function addIncident(incident, name) {
-  const list = $("[data-incidents]");
+  const list = $("[data-incident-list]");   // not [data-incidents]: each row's count badge has that
   const empty = list.querySelector("[data-empty]");
   if (empty) empty.remove();
   if (incident.id !== undefined && list.querySelector(`[data-incident-id="${incident.id}"]`)) return;
