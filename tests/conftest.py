@@ -60,6 +60,26 @@ def postgresql_url():
 
 
 @pytest.fixture(scope="session")
+def redis_url():
+    """A reachable Redis (EXAM_TEST_REDIS_URL, default db 14) for the tests that run several server
+    processes; like PostgreSQL, a failure under CI, a skip elsewhere. Each such test gives its
+    processes a Socket.IO channel of its own (channels ignore the database number)."""
+    import redis
+
+    url = os.environ.get("EXAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        message = f"Redis is not reachable at {url} ({type(exc).__name__})"
+        if IN_CI:
+            pytest.fail(message + ": CI must test with Redis")
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'exam.db'}"
     upgrade(url)

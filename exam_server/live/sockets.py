@@ -405,31 +405,28 @@ class ProctorNamespace(_Base):
 
         return boundary("terminate", work)
 
+    def _text_for(self, data) -> tuple[User, ExamRoom, Candidate | None, str]:
+        """A note or message: {exam_id, room_id, text, candidate_id?}; the candidate must sit in the room."""
+        body = payload(data, ("exam_id", "room_id", "text"))
+        text = text_value(body["text"], "text", required=True)
+        user, room = self._room(body)
+        candidate = None
+        if body.get("candidate_id") is not None:
+            _user, candidate = self._candidate(body)
+            if candidate.room_id != room.id:
+                raise bad_event("The candidate is not in this room.", "candidate_id")
+        return user, room, candidate, text
+
     def on_note(self, data=None):
         def work(now):
-            body = payload(data, ("exam_id", "room_id", "text"))
-            text = text_value(body["text"], "text", required=True)
-            user, room = self._room(body)
-            candidate = None
-            if body.get("candidate_id") is not None:
-                _user, candidate = self._candidate(body)
-                if candidate.room_id != room.id:
-                    raise bad_event("The candidate is not in this room.", "candidate_id")
-            live.note(user, room, candidate, text, now)
+            live.note(*self._text_for(data), now)
             return {"ok": True}
 
         return boundary("note", work)
 
     def on_message(self, data=None):
         def work(now):
-            body = payload(data, ("exam_id", "room_id", "text"))
-            text = text_value(body["text"], "text", required=True)
-            user, room = self._room(body)
-            candidate = None
-            if body.get("candidate_id") is not None:
-                _user, candidate = self._candidate(body)
-                if candidate.room_id != room.id:
-                    raise bad_event("The candidate is not in this room.", "candidate_id")
+            user, room, candidate, text = self._text_for(data)
             _row, told = live.message(user, room, candidate, text, now)
             for candidate_id in told:
                 to_student(candidate_id, "notice", {"text": text})

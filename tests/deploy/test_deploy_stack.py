@@ -40,7 +40,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 STATIC = ROOT / "exam_server" / "static"
-REDIS_URL = os.environ.get("EXAM_TEST_DEPLOY_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def _unavailable(message: str):
@@ -61,19 +60,6 @@ def _nginx_binary() -> str:
     if found is None:
         _unavailable("nginx is not installed (Debian package nginx; ./run setup installs it)")
     return found
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    import redis
-
-    try:
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-        client.ping()
-        client.close()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        _unavailable(f"Redis is not reachable at {REDIS_URL} ({type(exc).__name__})")
-    return REDIS_URL
 
 
 @pytest.fixture

@@ -41,6 +41,23 @@ export function pageStrings() {
   try { return JSON.parse(node.textContent); } catch { return {}; }
 }
 
+/** An element: attributes (`text` for the text, `value`/`checked` as properties, `on<event>` for
+ * listeners, `true` for a boolean attribute; false, null and undefined are left out) and children.
+ * No HTML: item-render.js alone puts the server's sanitised HTML in. */
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === "text") node.textContent = value;
+    else if (name === "value") node.value = value;
+    else if (name === "checked") node.checked = !!value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
 export function fmt(template, values) {
   return String(template).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 }

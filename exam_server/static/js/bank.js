@@ -1,20 +1,10 @@
 // The item bank's read pages: items rendered as students see them (the shared renderer),
 // the review workflow buttons, and the import forms. Every write is a call to the JSON API.
 import { renderItem, typesetMath } from "./item-render.js";
-import { api, pageStrings } from "./api.js";
+import { api, h, pageStrings } from "./api.js";
 
 const S = pageStrings();
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, String(value));
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 function describe(error) {
   const hint = S[`err_${error.error}`];

@@ -3,7 +3,7 @@
 // this page shows its answers next to the field they name, and never throws away what was typed
 // (a failed save leaves the form as it is; unsaved work is also kept in localStorage).
 import { renderItem } from "./item-render.js";
-import { api, fmt, pageStrings } from "./api.js";
+import { api, fmt, h, pageStrings } from "./api.js";
 
 const config = JSON.parse(document.getElementById("editor-config").textContent);
 const S = pageStrings();
@@ -22,19 +22,6 @@ const PREVIEW_DELAY_MS = 350;
 // --- small DOM helpers --------------------------------------------------------------------------
 
 let uid = 0;
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "text") node.textContent = value;
-    else if (name === "value") node.value = value;
-    else if (name === "checked") node.checked = !!value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 function labelled(labelText, control, attrs = {}) {
   control.id = control.id || `tf-${++uid}`;

@@ -6,7 +6,7 @@
 // localStorage until the server acknowledges it; unacknowledged events are replayed in seq order
 // on every (re)connection, one at a time, so a reload, a kiosk restart or a lost network loses
 // nothing the student did.
-import { emitWithAck, fmt, refusalCode } from "./api.js";
+import { emitWithAck, fmt, h, refusalCode } from "./api.js";
 import { renderItem, typesetMath, whenMathReady } from "./item-render.js";
 
 const S = JSON.parse(document.getElementById("i18n").textContent);
@@ -17,17 +17,6 @@ const ACK_TIMEOUT_MS = 10000;
 const ANSWER_DEBOUNCE_MS = 350;
 
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 // --- state --------------------------------------------------------------------------------------
 const state = {

@@ -5,7 +5,7 @@
 // comparison, every attempt) come from the room's check-ins endpoint, fetched on join and again
 // when a push says a candidate changed; manual admission posts to /api/v1/checkin/admit.
 
-import { api, emitWithAck, fmt, refusalCode } from "./api.js";
+import { api, emitWithAck, fmt, h, refusalCode } from "./api.js";
 
 const S = JSON.parse(document.getElementById("i18n").textContent);
 const app = document.getElementById("proctor-app");
@@ -15,17 +15,6 @@ const ROOM_ID = Number(app.dataset.roomId);
 const ACK_TIMEOUT_MS = 10000;
 
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 const candidates = new Map();   // id -> {data, at (performance.now() when remaining was said)}
 let socket = null;
