@@ -11,6 +11,7 @@ Without it these tests are skipped, except in CI (CI=true), where a missing brow
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -41,15 +42,15 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def live_server(app, users):
-    """The test app served over HTTP, CSRF checks on (as in production), stopped afterwards."""
+@contextlib.contextmanager
+def _served(app, name: str):
+    """The app served by werkzeug in threads on a free port, CSRF checks on (as in production)."""
     from werkzeug.serving import make_server
 
     app.config["WTF_CSRF_ENABLED"] = True
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-server", daemon=True)
+                              name=name, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -57,6 +58,13 @@ def live_server(app, users):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app, users):
+    """The test app over HTTP, stopped afterwards."""
+    with _served(app, "live-server") as base:
+        yield base
 
 
 @pytest.fixture
@@ -76,22 +84,13 @@ def test_config(test_config):
 def live_socketio_server(app, users):
     """The app with its Socket.IO middleware (polling and WebSocket through simple-websocket),
     served by werkzeug in threads on a free port, CSRF on; stopped afterwards."""
-    from werkzeug.serving import make_server
-
     from exam_server.core.extensions import socketio
 
     assert socketio.server.eio.async_mode == "threading"
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-socketio-server", daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with _served(app, "live-socketio-server") as base:
+            yield base
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
         # Finish every Socket.IO session (its disconnect handler writes to the database) and the
         # request threads before the app fixture empties the database.
         eio = socketio.server.eio
@@ -103,6 +102,32 @@ def live_socketio_server(app, users):
             if worker is not threading.current_thread() and "process_request" in worker.name:
                 worker.join(timeout=10)
         time.sleep(0.3)
+
+
+class LiveContexts:
+    """Browser contexts on the live Socket.IO server, one per person at a screen (Vietnamese
+    locale, 1280x900); ``close_all()`` ends them (again at teardown, for a test that failed)."""
+
+    def __init__(self, chromium, base: str) -> None:
+        self.chromium, self.base, self.opened = chromium, base, []
+
+    def new(self, timeout_ms: int = 15_000):
+        context = self.chromium.new_context(base_url=self.base, viewport={"width": 1280, "height": 900},
+                                            locale="vi-VN")
+        context.set_default_timeout(timeout_ms)
+        self.opened.append(context)
+        return context
+
+    def close_all(self) -> None:
+        while self.opened:
+            self.opened.pop().close()
+
+
+@pytest.fixture
+def live_contexts(chromium, live_socketio_server):
+    contexts = LiveContexts(chromium, live_socketio_server)
+    yield contexts
+    contexts.close_all()
 
 
 @pytest.fixture

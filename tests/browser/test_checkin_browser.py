@@ -52,7 +52,7 @@ def demo_checkin(app, users):
                 "key": f"{instance}/kiosk-K01.key", "pki": f"{instance}/demo-pki", "profile": PROFILE}
 
 
-def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_server, log_in_page, demo_checkin,
+def test_card_check_in_at_the_kiosk_opens_the_exam_page(live_contexts, live_socketio_server, log_in_page, demo_checkin,
                                                         app, vpcd_controller):
     import dataclasses
 
@@ -68,17 +68,9 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_
 
     base, d = live_socketio_server, demo_checkin
     started = time.monotonic()
-    contexts = []
-
-    def new_context():
-        context = chromium.new_context(base_url=base, viewport={"width": 1280, "height": 900}, locale="vi-VN")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context
-
     try:
         # The proctor starts the room.
-        proctor = log_in_page(new_context(), "proctor1")
+        proctor = log_in_page(live_contexts.new(), "proctor1")
         proctor.goto(f"/proctor/exams/{d['exam_id']}/rooms/{d['room_id']}")
         proctor.wait_for_selector('#proctor-app[data-joined="true"]')
         proctor.click('[data-room-action="start_room"]')
@@ -91,7 +83,7 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_
                               pki=open_test_pki(d["pki"]))
         reader = PcscReader()
         qr = cv2.imread(f"{app.config['INSTANCE_PATH']}/demo-card-qr.png", cv2.IMREAD_GRAYSCALE)
-        student_context = new_context()
+        student_context = live_contexts.new()
         opened, said = [], []
 
         def open_browser(url):
@@ -171,8 +163,7 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(chromium, live_socketio_
         print(f"check-in {checkin_seconds:.2f}s, whole test {time.monotonic() - started:.1f}s")
     finally:
         vpcd_controller.stop()
-        for context in contexts:
-            context.close()
+        live_contexts.close_all()
 
     with app.app_context():
         rows = list(session.scalars(select(CheckIn).where(CheckIn.candidate_id == d["candidate_id"])))

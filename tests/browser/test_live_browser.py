@@ -22,21 +22,13 @@ SCREENSHOTS = "/tmp"
 
 
 def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
-        chromium, live_socketio_server, log_in_page, demo_exam, exam_ui, client, token_for):
+        live_contexts, live_socketio_server, log_in_page, demo_exam, exam_ui, client, token_for):
     base = live_socketio_server
     started = time.monotonic()
     c1, c2 = demo_exam["candidates"]
-    contexts = []
-
-    def new_context():
-        context = chromium.new_context(base_url=base, viewport={"width": 1280, "height": 900}, locale="vi-VN")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context
-
     try:
         # --- the proctor: the list, the room, start, session codes --------------------------
-        proctor = log_in_page(new_context(), "proctor1")
+        proctor = log_in_page(live_contexts.new(), "proctor1")
         proctor.goto("/proctor")
         proctor.click("text=Phòng 01")
         proctor.wait_for_selector('#proctor-app[data-joined="true"]')
@@ -51,7 +43,7 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
         # --- two candidates connect and see their papers ---------------------------------------
         pages = []
         for url in urls:
-            page = new_context().new_page()
+            page = live_contexts.new().new_page()
             page.goto(url.replace(base, ""))
             page.wait_for_selector('#exam-app[data-state="exam"]')
             assert "#token" not in page.url           # the code is not left in the address bar
@@ -137,8 +129,7 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
         row2.locator('[data-answered="7"]').wait_for()
         proctor.screenshot(path=f"{SCREENSHOTS}/live-proctor-room-submitted.png", full_page=True)
     finally:
-        for context in contexts:
-            context.close()
+        live_contexts.close_all()
 
     # --- every answer given is in the result, scored by the key ---------------------------------
     from item_bank import types as item_types

@@ -50,7 +50,7 @@ def deadline_sweeper(app, live_socketio_server):
 
 
 def test_room_pause_resume_note_move_terminate_and_deadline(
-        chromium, live_socketio_server, deadline_sweeper, log_in_page, demo_exam_factory, exam_ui, app, client,
+        live_contexts, deadline_sweeper, log_in_page, demo_exam_factory, exam_ui, app, client,
         token_for):
     from sqlalchemy import select
 
@@ -58,23 +58,14 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
     from exam_server.live.clock import allowed_seconds
     from exam_server.live.models import Attempt, AttemptStatus, ProctorAction
 
-    base = live_socketio_server
     started = time.monotonic()
     exam = demo_exam_factory(candidates=3)
     c1, c2, c3 = exam["candidates"]
-    contexts = []
-
-    def new_context():
-        context = chromium.new_context(base_url=base, viewport={"width": 1280, "height": 900}, locale="vi-VN")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
     def attempt_of(candidate):
         return session.scalar(select(Attempt).where(Attempt.candidate_id == candidate["id"]))
 
     try:
-        proctor = log_in_page(new_context(), "proctor1")
+        proctor = log_in_page(live_contexts.new(timeout_ms=10_000), "proctor1")
         proctor.goto(f"/proctor/exams/{exam['exam_id']}/rooms/{exam['room_id']}")
         proctor.wait_for_selector('#proctor-app[data-joined="true"]')
         proctor.click('[data-room-action="start_room"]')
@@ -86,7 +77,7 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
             response = client.post(f"/api/v1/exams/{exam['exam_id']}/candidates/{c['id']}/session-token",
                                    json={"reason": "Đầu đọc thẻ hỏng"}, headers=token_for("proctor1"))
             assert response.status_code == 201, response.get_json()
-            page = new_context().new_page()
+            page = live_contexts.new(timeout_ms=10_000).new_page()
             page.goto(f"/exam#token={response.get_json()['token']}", wait_until="commit")   # the three load at once
             pages[c["id"]] = page
         for c in (c1, c2, c3):
@@ -197,8 +188,7 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
         rows[c1["id"]].locator('[data-state="closed"]').wait_for()
         proctor.screenshot(path="/tmp/live-proctor-actions.png", full_page=True)
     finally:
-        for context in contexts:
-            context.close()
+        live_contexts.close_all()
     assert deadline_sweeper == []
 
     with app.app_context():
