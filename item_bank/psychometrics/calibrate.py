@@ -34,6 +34,7 @@ from item_bank.psychometrics.params import Calibration, ItemEstimate
 from item_bank.psychometrics.quadrature import Quadrature, normal
 
 MODELS = ("rasch", "1pl", "2pl", "3pl", "grm", "gpcm")
+FLOAT32_CELLS = 20_000_000
 FAMILY = {"rasch": "2pl", "1pl": "2pl", "2pl": "2pl", "3pl": "3pl", "grm": "grm", "gpcm": "gpcm"}
 
 
@@ -68,7 +69,9 @@ class _Problem:
             groups.setdefault(int(k), []).append(j)
         self.groups = [(k, np.array(items)) for k, items in sorted(groups.items())]
         self.shared_slope = model in ("rasch", "1pl")
-        self.presented = (self.design.codes >= 0).astype(float).T @ weights
+        mask = self.design.mask
+        self.presented = np.full(len(keep), weights.sum()) if mask is None else weights.astype(mask.dtype) @ mask
+        self.presented = self.presented.astype(float)
 
     def counts(self, e: Expectation, k: int, items: np.ndarray) -> np.ndarray:
         cols = self.design.offset[items][:, None] + np.arange(k - 1)[None, :]
@@ -78,17 +81,17 @@ class _Problem:
 
     def start(self, prior: GuessPrior) -> list[np.ndarray]:
         etas = []
-        codes, w = self.design.codes, self.design.weights
+        y = self.design.y
+        per_column = (self.design.weights.astype(y.dtype) @ y).astype(float)   # weighted count per category >= 1
+        total = self.presented
         for k, items in self.groups:
             d = np.empty((len(items), k - 1))
-            for row, j in enumerate(items):
-                seen = codes[:, j] >= 0
-                total = w[seen].sum()
-                for m in range(1, k):
-                    share = (w[seen] * (codes[seen, j] >= m)).sum() / total
-                    share = min(max(share, 0.5 / total), 1 - 0.5 / total)
-                    # marginal P(X >= m) ≈ σ(d / sqrt(1 + a²/2.89)) for a = 1: the probit link's scale
-                    d[row, m - 1] = math.log(share / (1 - share)) * 1.17
+            for m in range(1, k):
+                cols = self.design.offset[items][:, None] + np.arange(m - 1, k - 1)[None, :]
+                at_least = per_column[cols].sum(axis=1)
+                share = np.clip(at_least / total[items], 0.5 / total[items], 1 - 0.5 / total[items])
+                # marginal P(X >= m) ≈ σ(d / sqrt(1 + a²/2.89)) for a = 1: the probit link's scale
+                d[:, m - 1] = np.log(share / (1 - share)) * 1.17
             gamma = np.full(len(items), prior.mean) if self.family == "3pl" else None
             if self.family == "gpcm":
                 d = np.cumsum(d, axis=1)    # GRM-like step intercepts, accumulated
@@ -109,16 +112,27 @@ class _Problem:
 
 
 def calibrate(responses: Responses, model: str = "2pl", *, quadrature: Quadrature | None = None,
-              tol: float = 1e-5, max_cycles: int = 3000, guess_prior: GuessPrior | None = None,
-              standard_errors: bool = True, dtype=np.float64,
+              tol: float | None = None, max_cycles: int = 3000, guess_prior: GuessPrior | None = None,
+              standard_errors: bool = True, dtype=None,
               progress: Callable[[int, float], None] | None = None) -> Calibration:
     """Fit `model` to the responses. `max_cycles` bounds the E-steps; `progress(cycle, loglik)`
-    is called after each. A plain function of its inputs: callable from a job queue."""
+    is called after each. A plain function of its inputs: callable from a job queue.
+
+    `dtype` of the E-step's matrices: by default float64, float32 beyond FLOAT32_CELLS pattern x
+    category cells (half the memory and twice the speed of the matrix products; sums are still
+    accumulated per block and the final log-likelihood is exact to ~1e-6). `tol` defaults to
+    1e-5 in float64 and 1e-4 (mirt's default) in float32, whose expected counts are only that
+    precise."""
     if model not in MODELS:
         raise PsychometricsError(f"unknown model {model!r}: one of {', '.join(MODELS)}", "unknown_model")
     started = time.perf_counter()
     quad = quadrature or normal()
     prior = guess_prior or GuessPrior()
+    if dtype is None:
+        cells = responses.n_rows * sum(1 for _ in responses.item_ids)
+        dtype = np.float32 if cells > FLOAT32_CELLS else np.float64
+    if tol is None:
+        tol = 1e-4 if np.dtype(dtype) == np.float32 else 1e-5
     problem = _Problem(responses, model, dtype)
     cycles = 0
 

@@ -33,20 +33,23 @@ class PsychometricsError(ValueError):
 @dataclass
 class Responses:
     item_ids: list[str]
-    scores: np.ndarray                      # (N, J) float, NaN = not presented
+    scores: np.ndarray                      # (N, J) float, NaN = not presented (or integers: all presented)
     weights: np.ndarray = field(default=None)   # (N,) > 0, default all 1
 
     def __post_init__(self) -> None:
         self.item_ids = [str(i) for i in self.item_ids]
-        scores = np.asarray(self.scores, dtype=float)
+        scores = np.asarray(self.scores)
+        if not np.issubdtype(scores.dtype, np.integer):
+            scores = scores.astype(float, copy=False)   # a large integer matrix stays compact
         if scores.ndim != 2 or scores.shape[1] != len(self.item_ids):
             raise PsychometricsError(f"the score matrix must have {len(self.item_ids)} columns "
                                      f"(one per item id), got shape {scores.shape}", "shape")
         if len(set(self.item_ids)) != len(self.item_ids):
             raise PsychometricsError("an item id appears twice", "duplicate_item")
-        finite = scores[~np.isnan(scores)]
-        if np.isinf(finite).any() or (finite < 0).any():
+        if scores.dtype.kind == "f" and (np.isinf(scores).any() or (scores < 0).any()):
             raise PsychometricsError("scores must be finite numbers >= 0", "bad_score")
+        if scores.dtype.kind in "iu" and scores.size and scores.min() < 0:
+            raise PsychometricsError("scores must be >= 0", "bad_score")
         self.scores = scores
         weights = np.ones(len(scores)) if self.weights is None else np.asarray(self.weights, float)
         if weights.shape != (len(scores),) or not np.isfinite(weights).all() or (weights <= 0).any():
@@ -63,6 +66,8 @@ class Responses:
 
     @property
     def presented(self) -> np.ndarray:
+        if self.scores.dtype.kind != "f":
+            return np.ones(self.scores.shape, dtype=bool)
         return ~np.isnan(self.scores)
 
     def subset(self, items: Sequence[int]) -> Responses:
@@ -144,6 +149,14 @@ def categories(scores: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     levels = []
     for j in range(scores.shape[1]):
         column = scores[:, j]
+        if column.dtype.kind != "f":
+            # whole numbers: a count per value is much faster than sorting a million rows
+            counts = np.bincount(column.astype(np.int64, copy=False))
+            values = np.nonzero(counts)[0]
+            lookup = np.cumsum(counts > 0) - 1
+            codes[:, j] = lookup[column]
+            levels.append(values.astype(float))
+            continue
         seen = ~np.isnan(column)
         values = np.unique(column[seen])
         levels.append(values)
@@ -151,8 +164,15 @@ def categories(scores: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     return codes, levels
 
 
+COLLAPSE_MAX_ITEMS = 40
+
+
 def collapse(codes: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(unique patterns, their summed weights, row -> pattern index)."""
+    """(unique patterns, their summed weights, row -> pattern index). Beyond COLLAPSE_MAX_ITEMS
+    items patterns almost never repeat, and sorting a million long rows would cost more than it
+    saves: the rows are kept as they are."""
+    if codes.shape[1] > COLLAPSE_MAX_ITEMS:
+        return codes, np.asarray(weights, float), np.arange(len(codes))
     codes = np.ascontiguousarray(codes)
     rows = codes.view(np.dtype((np.void, codes.dtype.itemsize * codes.shape[1]))).ravel()
     _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)

@@ -34,7 +34,10 @@ class Design:
         n, j = codes.shape
         offset = np.concatenate([[0], np.cumsum(n_cat - 1)[:-1]]).astype(int)
         y = np.zeros((n, int((n_cat - 1).sum())), dtype=dtype)
-        for item in range(j):
+        binary = np.nonzero(n_cat == 2)[0]
+        if len(binary):
+            y[:, offset[binary]] = codes[:, binary] == 1
+        for item in np.nonzero(n_cat > 2)[0]:
             column = codes[:, item]
             rows = np.nonzero(column >= 1)[0]
             y[rows, offset[item] + column[rows] - 1] = 1
