@@ -1,9 +1,12 @@
-"""The `item-bank` command: offline checks of item files, no server or database needed.
+"""The `item-bank` command: offline tools, no server or database needed.
 
     item-bank validate-qti PATH... [--subject S] [--grade G] [--language vi|en] [--json]
 
 reports, for every item file of each package, directory or item file, whether it would import
 and if not why. Exit status: 0 all import, 1 some item does not, 2 a package cannot be read.
+
+The psychometrics commands (calibrate, analyze, score-ability, simulate-cat) are described in
+item_bank/psychometrics/commands.py; they exit 2 with a message on bad input.
 """
 from __future__ import annotations
 
@@ -71,12 +74,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--language", choices=LANGUAGES, help="language for items that do not say")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(run=validate_qti)
+    from item_bank.psychometrics.commands import add_commands
+
+    add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    if args.command == "validate-qti":
+        return args.run(args)
+    from item_bank.psychometrics.data import PsychometricsError
+
+    try:
+        return args.run(args)
+    except PsychometricsError as exc:
+        print(f"item-bank {args.command}: {exc.message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
