@@ -102,8 +102,8 @@ def read_csv(source: str | Path | io.TextIOBase) -> Responses:
         raise PsychometricsError(f"at most {MAX_ITEMS} items, got {len(item_cols)}", "too_many_items")
     rows, weights = [], []
     for line, record in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in record):
-            continue   # a blank line, e.g. at the end of the file
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue   # a blank line, e.g. at the end of the file (",,," is a row: nothing presented)
         if len(record) != len(names):
             raise PsychometricsError(f"row {line} has {len(record)} cells, the header has {len(names)}",
                                      "ragged_row", row=line)

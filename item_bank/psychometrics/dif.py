@@ -48,11 +48,12 @@ class DifResult:
                 "n_reference": self.n_reference, "n_focal": self.n_focal, "favours": self.favours}
 
 
-def mantel_haenszel(scores, groups, reference, focal, item_ids, *, forms=None) -> list[DifResult]:
+def mantel_haenszel(scores, groups, reference, focal, item_ids, *, forms=None, matching=None) -> list[DifResult]:
+    """`matching`: the score candidates are matched on (default: their total score)."""
     scores = np.asarray(scores, float)
     groups = np.asarray(groups, dtype=object)
     presented = ~np.isnan(scores)
-    totals = np.where(presented, scores, 0).sum(axis=1)
+    totals = np.where(presented, scores, 0).sum(axis=1) if matching is None else np.asarray(matching, float)
     forms = np.zeros(len(scores)) if forms is None else np.asarray(forms)
     strata = np.unique(np.stack([np.unique(forms.astype(str), return_inverse=True)[1],
                                  np.round(totals, 6)], axis=1), axis=0, return_inverse=True)[1].ravel()
