@@ -426,3 +426,37 @@ def correct_exam(exam: Exam, data: dict[str, Any], actor: User) -> tuple[Correct
 
 def list_corrections(exam: Exam) -> list[Correction]:
     return list(session.scalars(select(Correction).where(Correction.exam_id == exam.id).order_by(Correction.id)))
+
+
+# --- read-only views for item analysis (exam_server.analysis) ----------------------------------
+
+@dataclass(frozen=True)
+class ScoredItem:
+    """One question of a current result, as item analysis needs it."""
+
+    candidate_id: int
+    item_version_id: int
+    response: Any
+    max_points: Decimal
+    fraction: Decimal | None        # None: an essay awaiting its mark
+    points: Decimal | None
+    dropped: bool
+
+
+def exam_scored_items(exam_id: int) -> list[ScoredItem]:
+    """Every question of every current result of the exam, in one query."""
+    current = _current_results_query(exam_id).subquery()
+    rows = session.execute(select(current.c.candidate_id, ResultItem)
+                           .join(ResultItem, ResultItem.result_id == current.c.id)
+                           .order_by(current.c.candidate_id, ResultItem.question_number))
+    return [ScoredItem(candidate_id, item.item_version_id, item.response, item.max_points, item.fraction,
+                       item.points, item.dropped) for candidate_id, item in rows]
+
+
+def exams_with_versions(version_ids: Iterable[int]) -> list[int]:
+    """Ids of the exams whose results hold any of these item versions."""
+    ids = list(version_ids)
+    if not ids:
+        return []
+    return list(session.scalars(select(Result.exam_id).join(ResultItem, ResultItem.result_id == Result.id)
+                                .where(ResultItem.item_version_id.in_(ids)).distinct().order_by(Result.exam_id)))

@@ -1,0 +1,107 @@
+"""Item analysis pages: an exam's item analysis (linked from its results page), its CSV / XLSX
+export, and the statistics section of the bank's item page (the template global
+`item_statistics`, so the bank's view needs no import of this package).
+
+GET  /results/exams/<id>/item-analysis               admin, teacher
+GET  /results/exams/<id>/item-analysis.csv | .xlsx   admin, teacher
+POST /results/exams/<id>/item-analysis/calibrate     admin, teacher: IRT calibration, then back
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from exam_server.analysis import labels, services
+from exam_server.core.auth import roles
+from exam_server.core.db import session, utcnow
+from exam_server.core.errors import ApiError
+from exam_server.exams import services as exams
+from item_bank.psychometrics import MODELS
+
+bp = Blueprint("analysis_pages", __name__)
+STAFF = ("admin", "teacher")
+EXPORT_COLUMNS = ("item", "version", "title", "type", "forms", "n", "max_points", "mean_points", "p",
+                  "discrimination", "polyserial", "alpha_if_deleted", "flags", "irt_model", "irt_a", "irt_b", "irt_c")
+
+
+@bp.app_template_global("item_statistics")
+def item_statistics_global(identifier: str):
+    return services.item_statistics(identifier)
+
+
+@bp.app_template_global("flag_text")
+def flag_text_global(flag):
+    return labels.flag_text(flag)
+
+
+@bp.route("/results/exams/<int:exam_id>/item-analysis")
+@roles(*STAFF)
+def exam_items(exam_id: int):
+    analysis = services.exam_analysis(exams.get_exam(exam_id))
+    return render_template("analysis/exam_items.html", analysis=analysis, exam=analysis["exam"], models=MODELS,
+                           strings=labels.strings())
+
+
+@bp.route("/results/exams/<int:exam_id>/item-analysis/calibrate", methods=["POST"])
+@roles(*STAFF)
+def calibrate(exam_id: int):
+    model = request.form.get("model", "2pl")
+    if model not in MODELS:
+        raise ApiError("bad_value", f"model must be one of {', '.join(MODELS)}", 422, "model")
+    try:
+        summary = services.calibrate_exam(exam_id, model, current_user.id, utcnow())
+    except ApiError as exc:
+        session.rollback()
+        flash(_("Calibration failed: %(reason)s", reason=exc.message), "error")
+    else:
+        session.commit()
+        flash(_("Calibrated %(n)s items with the %(model)s model (%(people)s candidates).",
+                n=summary["calibrated"], model=model, people=int(summary["n"])), "info")
+    return redirect(url_for("analysis_pages.exam_items", exam_id=exam_id))
+
+
+def _rows(analysis) -> list[list]:
+    rows = []
+    for row in analysis["items"]:
+        v, s, cal = row["version"], row["stats"], row["calibration"]
+        params = cal.parameters if cal else {}
+        rows.append([v.identifier, v.number, v.title, v.item_type, " ".join(v.forms), s["n"], s["max_score"],
+                     s["mean_score"], s["p"], s["discrimination"], s["polyserial"], s["alpha_if_deleted"],
+                     "; ".join(labels.flag_text(f) for f in s["flags"]), cal.model if cal else None,
+                     params.get("a"), params.get("b"), params.get("c")])
+    return rows
+
+
+@bp.route("/results/exams/<int:exam_id>/item-analysis.<any(csv, xlsx):fmt>")
+@roles(*STAFF)
+def export(exam_id: int, fmt: str):
+    analysis = services.exam_analysis(exams.get_exam(exam_id))
+    rows = _rows(analysis)
+    name = f"item-analysis-exam-{exam_id}.{fmt}"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(rows)
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "items"
+    sheet.append(list(EXPORT_COLUMNS))
+    for row in rows:
+        sheet.append(row)
+    forms = book.create_sheet("forms")
+    forms.append(["form", "n", "items", "mean", "sd", "alpha", "sem", "min", "max"])
+    for f in analysis["forms"]:
+        forms.append([f["form"], f["n"], len(f["items"]), f["mean"], f["sd"], f["alpha"], f["sem"], f["min"], f["max"]])
+    data = io.BytesIO()
+    book.save(data)
+    return Response(data.getvalue(), headers={"Content-Disposition": f"attachment; filename={name}"},
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
