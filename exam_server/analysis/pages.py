@@ -76,9 +76,19 @@ def _rows(analysis) -> list[list]:
     return rows
 
 
-@bp.route("/results/exams/<int:exam_id>/item-analysis.<any(csv, xlsx):fmt>")
+@bp.route("/results/exams/<int:exam_id>/item-analysis.csv")
 @roles(*STAFF)
-def export(exam_id: int, fmt: str):
+def export_csv(exam_id: int):
+    return _export(exam_id, "csv")
+
+
+@bp.route("/results/exams/<int:exam_id>/item-analysis.xlsx")
+@roles(*STAFF)
+def export_xlsx(exam_id: int):
+    return _export(exam_id, "xlsx")
+
+
+def _export(exam_id: int, fmt: str):
     analysis = services.exam_analysis(exams.get_exam(exam_id))
     rows = _rows(analysis)
     name = f"item-analysis-exam-{exam_id}.{fmt}"
