@@ -10,7 +10,7 @@ from flask_babel import Babel, get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exam_server.core import auth, db, errors
+from exam_server.core import auth, db, errors, limits
 from exam_server.core.config import load_config
 from exam_server.core.extensions import socketio
 
@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    limits.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
 

@@ -16,6 +16,7 @@ from exam_server.checkin import face as face_mod
 from exam_server.checkin.matching import match_candidate
 from exam_server.checkin.models import CheckIn, CheckinChallenge, Kiosk, PhotoRecord
 from exam_server.checkin.portrait import for_display
+from exam_server.core import signals
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Conflict, Forbidden, NotFound
 from exam_server.exams.models import Candidate, Exam, ExamRoom, ExamStatus
@@ -223,6 +224,7 @@ def check_evidence(body: dict[str, Any], config: dict[str, Any], now: datetime |
     if live_photo:
         _photo(row, "live", live_photo, "image/jpeg", delete_after)
     session.flush()
+    _announce(row)
     incident = None
     if candidate is not None and outcome in ("mismatch", "chip_failed"):
         incident = _incident(candidate, f"check-in at kiosk {kiosk.name}: {outcome}: {'; '.join(reasons)}", now)
@@ -278,7 +280,14 @@ def admit(actor: User, candidate_id: Any, reason: Any, now: datetime | None = No
                   actor_id=actor.id, note=reason, at=now)
     session.add(row)
     session.flush()
+    _announce(row)
     return row, token
+
+
+def _announce(row: CheckIn) -> None:
+    signals.checkin_recorded.send(row.exam_id, checkin_id=row.id, room_id=row.room_id, candidate_id=row.candidate_id,
+                                  method=row.method, outcome=row.outcome, verified=row.verified,
+                                  kiosk_id=row.kiosk_id, actor_id=row.actor_id, at=row.at)
 
 
 def require_room(actor: User, exam_id: int, room_id: int) -> ExamRoom:

@@ -98,6 +98,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PHOTO_RETENTION_DAYS": _number(env, "EXAM_PHOTO_RETENTION_DAYS", 30),
     }
     config.update(overrides)
+    # Rate-limit counters (core.limits): in Redis when there is one, so that every server process
+    # counts together; in memory for a single process.
+    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance_path)
     return config

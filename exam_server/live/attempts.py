@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from exam_server.core import signals
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError
 from exam_server.core.states import Transitions
@@ -37,6 +38,11 @@ def record(attempt: Attempt, action: str, now: datetime, *, actor_id: int | None
     session.add(AttemptEvent(attempt_id=attempt.id, action=action, actor_id=actor_id, reason=reason, at=now,
                              from_status=from_status.value if from_status else None,
                              to_status=to_status.value if to_status else None))
+    if to_status is not None:
+        signals.attempts_moved.send(attempt.exam_id, moves=[signals.AttemptMove(
+            attempt_id=attempt.id, exam_id=attempt.exam_id, candidate_id=attempt.candidate_id, action=action,
+            from_status=from_status.value if from_status else None, to_status=to_status.value, at=now,
+            actor_id=actor_id, reason=reason)])
 
 
 def move(attempt: Attempt, action: str, now: datetime, *, actor_id: int | None = None, reason: str = "") -> Attempt:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from exam_server.accounts.models import Role, User
+from exam_server.core import signals
 from exam_server.core.db import session
 from exam_server.core.errors import Forbidden, NotFound
 from exam_server.exams.models import Candidate, Exam, ExamRoom
@@ -83,6 +84,8 @@ def audit(actor: User, action: str, now: datetime, *, exam_id: int, room_id: int
                         action=action, payload=payload or {}, reason=reason, at=now)
     session.add(row)
     session.flush()
+    signals.proctor_acted.send(exam_id, action_id=row.id, room_id=room_id, candidate_id=candidate_id,
+                               actor_id=actor.id, action=action, payload=dict(row.payload), reason=reason, at=now)
     return row
 
 
@@ -91,6 +94,8 @@ def raise_incident(candidate: Candidate, kind: IncidentKind, detail: str, now: d
                    detail=detail[:MAX_TEXT], at=now)
     session.add(row)
     session.flush()
+    signals.incident_raised.send(row.exam_id, incident_id=row.id, room_id=row.room_id, candidate_id=row.candidate_id,
+                                 kind=kind.value, detail=row.detail, at=now)
     return row
 
 

@@ -15,6 +15,7 @@ from functools import partial
 from sqlalchemy import select, update
 
 from exam_server.accounts.models import User
+from exam_server.core import signals
 from exam_server.core.db import after_commit, session, utcnow
 from exam_server.exams.models import Candidate
 from exam_server.live.attempts import LiveError
@@ -55,6 +56,8 @@ def issue_session_token(candidate: Candidate, actor: User | None, method: str, r
                                   actor_id=actor.id, action="issue_token",
                                   payload={"method": method, "verified": method == "chip"}, reason=reason, at=now))
     session.flush()
+    signals.session_token_issued.send(candidate.exam_id, candidate_id=candidate.id, method=method,
+                                      actor_id=actor.id if actor else None, reason=reason, at=now)
     return token
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from exam_server.accounts.models import User
 from exam_server.bank.models import ItemVersion
 from exam_server.bank.services import version_to_item
+from exam_server.core import signals
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Conflict, NotFound
 from exam_server.exams import services as exam_services
@@ -174,6 +175,10 @@ def _store(attempt: Attempt, paper: scoring.PaperScore, reason: str) -> Result:
                                invalid=q.invalid))
     session.flush()
     session.expire(result, ["items"])
+    signals.result_stored.send(result.exam_id, result_id=result.id, attempt_id=result.attempt_id,
+                               candidate_id=result.candidate_id, version=result.version, status=result.status,
+                               score=result.score, raw_points=result.raw_points, max_points=result.max_points,
+                               reason=result.reason, at=result.computed_at)
     return result
 
 
@@ -421,6 +426,8 @@ def correct_exam(exam: Exam, data: dict[str, Any], actor: User) -> tuple[Correct
         count += 1
     correction.rescored = count
     session.flush()
+    signals.correction_applied.send(exam.id, correction_id=correction.id, kind=kind, item_version_id=version.id,
+                                    actor_id=actor.id, rescored=count, at=utcnow())
     return correction, count
 
 
