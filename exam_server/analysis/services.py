@@ -147,7 +147,7 @@ def calibrate_exam(exam_id: int, model: str, actor_id: int, now: datetime) -> di
     by_version = {int(item.id): item for item in fitted.items}
     for version_id, item in by_version.items():
         session.add(ItemCalibration(item_version_id=version_id, exam_id=exam.id, model=fitted.model,
-                                    parameters=_plain(item.to_dict()), n_candidates=int(round(item.n)),
+                                    parameters=_plain(item.to_dict()), n_candidates=round(item.n),
                                     model_loglik=float(fitted.loglik), calibrated_by_id=actor_id,
                                     calibrated_at=now))
     session.flush()

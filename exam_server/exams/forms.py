@@ -19,11 +19,12 @@ __all__ = ["Paper", "PaperEntry", "make_paper", "pool_item", "reorder_view", "se
 BODY_LISTS = (*OPTION_LISTS, STATEMENT_LIST)
 
 
-def pool_item(version: Any) -> PoolItem:
-    """The assembler's view of an ItemVersion row: versions of one item share `item_id`."""
+def pool_item(version: Any, irt: dict[str, Any] | None = None) -> PoolItem:
+    """The assembler's view of an ItemVersion row: versions of one item share `item_id`; `irt`
+    its calibrated parameters, for a blueprint with an information target."""
     return PoolItem(version_id=version.id, item_id=str(version.item_id), topic=version.topic,
                     cognitive_level=version.cognitive_level, item_type=version.item_type,
-                    difficulty=version.difficulty)
+                    difficulty=version.difficulty, irt=irt)
 
 
 @dataclass(frozen=True)

@@ -400,7 +400,13 @@ def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *,
         raise Conflict("no_blueprint", "Set the exam's blueprint before assembling.", "blueprint")
     blueprint = Blueprint.from_dict(exam.blueprint)
     versions = {v.id: v for v in assembly_pool(exam)}
-    pool = [paper_lib.pool_item(v) for v in versions.values()]
+    irt = {}
+    if blueprint.information_target:
+        # imported here: analysis reads results, which read exams (no import cycle at load time)
+        from exam_server.analysis.services import calibrated_parameters
+
+        irt = calibrated_parameters(list(versions))
+    pool = [paper_lib.pool_item(v, irt.get(v.id)) for v in versions.values()]
     try:
         result = assemble(blueprint, pool, n_forms, max_overlap=max_overlap,
                           difficulty_tolerance=tolerance, seed=exam.id, time_limit=time_limit)

@@ -47,6 +47,8 @@ class Problem:
     n_forms: int
     tiebreak: list[list[float]]   # per version, per form: a tiny seeded cost
     order: list[int] = field(default_factory=list)   # version index -> index in the caller's pool
+    information: list[list[float]] = field(default_factory=list)   # per version: at each target θ
+    info_targets: list[tuple[float, float | None]] = field(default_factory=list)   # (min, max) per θ
 
     @property
     def n_items(self) -> int:
@@ -207,6 +209,16 @@ class _Model:
                     _add(lp, [(load, 1), (self.lo, -1)], LE, tolerance * problem.n_items, f"band_hi_{f}")
                 else:
                     _add(lp, [(load, 1), (self.lo, -1), (self.width, -1)], LE, 0, f"band_hi_{f}")
+
+        # The test information target: per form and ability point, sum of item information in range.
+        for t, (low, high) in enumerate(problem.info_targets):
+            for f in forms:
+                terms = [(x[v, f], problem.information[v][t]) for v in versions if problem.information[v][t]]
+                if not terms:
+                    continue    # no calibrated item: information_shortages has refused a positive min
+                _add(lp, terms, GE, low, f"info_lo_{t}_{f}")
+                if high is not None:
+                    _add(lp, terms, LE, high, f"info_hi_{t}_{f}")
 
         self.m = None
         if objective == "overlap":

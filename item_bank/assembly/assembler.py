@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from item_bank.assembly._checks import AssemblyError, overlap_floor, shortages
 from item_bank.assembly.blueprint import Blueprint, coerce_level, normalise_label
+from item_bank.assembly.information import item_information
 from item_bank.model import CognitiveLevel
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ __all__ = ["AssemblyError", "AssemblyResult", "AssemblyStats", "Form", "PoolItem
 @dataclass(frozen=True)
 class PoolItem:
     """One approved item version the assembler may use. `difficulty` 0 (easy) .. 1 (hard); an
-    item without an estimate counts as 0.5."""
+    item without an estimate counts as 0.5. `irt`: calibrated parameters (see information.py),
+    used only when the blueprint has an information target."""
 
     version_id: VersionId
     item_id: str
@@ -42,6 +44,7 @@ class PoolItem:
     cognitive_level: CognitiveLevel
     item_type: str
     difficulty: float | None = None
+    irt: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,10 @@ def assemble(blueprint: Blueprint, pool: Sequence[PoolItem], n_forms: int, *,
     pool = _checked_pool(pool)
     problem = _problem(blueprint, pool, n_forms, seed)
 
+    short = information_shortages(blueprint, problem)
+    if short:
+        raise AssemblyError("; ".join(s["message"] for s in short), code="information_short",
+                            details={"shortages": short})
     missing = shortages(blueprint, pool, problem)
     if missing:
         raise AssemblyError("; ".join(s["message"] for s in missing), code="cell_short",
@@ -110,6 +117,11 @@ def assemble(blueprint: Blueprint, pool: Sequence[PoolItem], n_forms: int, *,
     deadline = started + time_limit
     outcome = _milp.solve(problem, overlap_cap=cap, tolerance=tolerance, deadline=deadline,
                           disjoint_first=floor["forced_total"] == 0)
+    if outcome.forms is None and blueprint.information_target and outcome.status == "infeasible":
+        raise AssemblyError("no forms meet the test information target together with the other limits: "
+                            "lower the target, relax max_overlap or difficulty_tolerance, or calibrate more "
+                            "items", code="information_infeasible",
+                            details={"information_target": [p.to_dict() for p in blueprint.information_target]})
     if outcome.forms is None:
         from item_bank.assembly._diagnose import explain  # only on failure: keeps the happy path lean
         raise explain(outcome, problem, cap, tolerance, time_limit)
@@ -171,7 +183,7 @@ def _checked_pool(pool: Sequence[PoolItem]) -> list[PoolItem]:
             raise AssemblyError(f"version {item.version_id!r}: unknown cognitive level "
                                 f"{item.cognitive_level!r}", code="invalid_pool") from None
         out.append(item if level is item.cognitive_level else
-                   PoolItem(item.version_id, item.item_id, item.topic, level, item.item_type, d))
+                   PoolItem(item.version_id, item.item_id, item.topic, level, item.item_type, d, item.irt))
     return out
 
 
@@ -200,8 +212,24 @@ def _problem(blueprint: Blueprint, pool: list[PoolItem], n_forms: int, seed: int
     rng = random.Random(f"assembly/{seed!r}")
     scale = _milp.TIEBREAK_TOTAL / max(1, n_forms * blueprint.n_items)
     tiebreak = [[rng.random() * scale for _ in range(n_forms)] for _ in order]
+    thetas = [point.theta for point in blueprint.information_target]
+    information = [item_information(pool[k].irt, thetas) for k in order] if thetas else []
+    targets = [(point.min, point.max) for point in blueprint.information_target]
     return _milp.Problem(cells, [row.count for row in blueprint.rows], difficulty, item_of,
-                         n_forms, tiebreak, order)
+                         n_forms, tiebreak, order, information, targets)
+
+
+def information_shortages(blueprint: Blueprint, problem: _milp.Problem) -> list[dict]:
+    """Points where even the most informative items of every cell fall short of the target."""
+    out = []
+    for t, point in enumerate(blueprint.information_target):
+        best = sum(sum(sorted((problem.information[v][t] for v in cell), reverse=True)[:count])
+                   for cell, count in zip(problem.cells, problem.counts))
+        if best < point.min:
+            out.append({"theta": point.theta, "min": point.min, "best": best,
+                        "message": f"at θ = {point.theta:g} a form can reach at most {best:.2f} of the "
+                                   f"{point.min:g} test information asked (items without calibration count 0)"})
+    return out
 
 
 def _result(blueprint: Blueprint, pool: list[PoolItem], problem: _milp.Problem, outcome: _milp.Outcome,

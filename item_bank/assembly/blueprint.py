@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
+from item_bank.assembly.information import InformationPoint, InformationTargetError, parse_target
 from item_bank.model import CognitiveLevel
 
 # Points are decimals such as 0.25 summed in binary floating point; 1e-9 absorbs the rounding
@@ -81,6 +82,8 @@ _ROW_FIELDS = ("topic", "cognitive_level", "item_type", "count", "points_each")
 class Blueprint:
     rows: tuple[BlueprintRow, ...]
     total_points: float = 10
+    # optional: each form's test information at given abilities (see information.py)
+    information_target: tuple[InformationPoint, ...] = ()
 
     def __post_init__(self) -> None:
         rows = tuple(_checked_row(i, row) for i, row in enumerate(self.rows))
@@ -108,7 +111,10 @@ class Blueprint:
         return sum(row.count for row in self.rows)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"total_points": self.total_points, "rows": [row.to_dict() for row in self.rows]}
+        out = {"total_points": self.total_points, "rows": [row.to_dict() for row in self.rows]}
+        if self.information_target:
+            out["information_target"] = [point.to_dict() for point in self.information_target]
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
@@ -120,7 +126,7 @@ class Blueprint:
             data = {"rows": data}
         if not isinstance(data, dict):
             raise BlueprintError("a blueprint is an object with 'rows' or a list of rows", field="rows")
-        unknown = set(data) - {"rows", "total_points"}
+        unknown = set(data) - {"rows", "total_points", "information_target"}
         if unknown:
             raise BlueprintError(f"unknown blueprint field(s): {', '.join(sorted(unknown))}",
                                  field=min(unknown))
@@ -128,7 +134,11 @@ class Blueprint:
         if not isinstance(rows, list):
             raise BlueprintError("'rows' must be a list", field="rows")
         parsed = [_row_from_dict(i, raw) for i, raw in enumerate(rows)]
-        return cls(parsed, data.get("total_points", 10))
+        try:
+            target = parse_target(data.get("information_target"))
+        except InformationTargetError as exc:
+            raise BlueprintError(exc.message, field=exc.field, code="invalid_information_target") from None
+        return cls(parsed, data.get("total_points", 10), target)
 
     @classmethod
     def from_json(cls, text: str) -> Blueprint:

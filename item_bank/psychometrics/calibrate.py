@@ -179,7 +179,7 @@ def _shaped(vector: np.ndarray, like: list[np.ndarray]) -> list[np.ndarray]:
 def _squarem(problem, em, etas, tol, max_cycles, cycles_used):
     """SQUAREM-accelerated EM: returns (parameters, converged)."""
     while cycles_used() < max_cycles:
-        eta1, value0 = em(etas)
+        eta1, _ = em(etas)
         eta2, value1 = em(eta1)
         x0, x1, x2 = _flat(etas), _flat(eta1), _flat(eta2)
         if np.abs(x2 - x1).max() < tol:

@@ -40,7 +40,7 @@ def option_analysis(chosen: np.ndarray, key: str, options: list[str] | None, res
         listed.append(key)
     n = len(chosen)
     order = np.argsort(rest, kind="stable")
-    size = max(1, int(round(GROUP_SHARE * n))) if n else 0
+    size = max(1, round(GROUP_SHARE * n)) if n else 0
     lower, upper = order[:size], order[n - size:]
     out = []
     for option in [*listed, OMIT]:

@@ -72,17 +72,17 @@ def run(state, pool, rules, answers):
 
 def test_cat_is_deterministic_and_its_state_is_json(pool):
     rules = CatRules(max_items=12, se_target=None, exposure="randomesque", randomesque_n=4)
-    answers = lambda item_id: int(item_id[-1]) % 2  # noqa: E731
+    answers = lambda item_id: int(item_id[-1]) % 2
     first, order1 = run(CatState.start("cand-1"), pool, rules, answers)
-    again, order2 = run(CatState.start("cand-1"), pool, rules, answers)
-    other, order3 = run(CatState.start("cand-2"), pool, rules, answers)
+    _, order2 = run(CatState.start("cand-1"), pool, rules, answers)
+    _, order3 = run(CatState.start("cand-2"), pool, rules, answers)
     assert order1 == order2 and len(order1) == 12 and order1 != order3
     assert CatState.from_dict(json.loads(json.dumps(first.to_dict()))) == first
     # resuming from a stored half-way state gives the same rest of the test
     state = CatState.start("cand-1")
     for _ in range(5):
         state = update(state, pool, next_item(state, pool, rules), answers(next_item(state, pool, rules).item_id))
-    resumed, rest = run(CatState.from_dict(json.loads(json.dumps(state.to_dict()))), pool, rules, answers)
+    _, rest = run(CatState.from_dict(json.loads(json.dumps(state.to_dict()))), pool, rules, answers)
     assert order1[:5] + rest == order1
 
 
@@ -101,7 +101,7 @@ def test_cat_picks_the_most_informative_item_and_stops_at_the_se(pool):
 
 def test_cat_content_balancing_follows_the_cell_shares(pool):
     rules = CatRules(max_items=12, se_target=None, exposure="none", cells={"A": 6, "B": 3, "C": 3})
-    final, order = run(CatState.start("y"), pool, rules, lambda item_id: 0)
+    _, order = run(CatState.start("y"), pool, rules, lambda item_id: 0)
     cells = [pool.cell[pool.index[i]] for i in order]
     assert cells.count("A") == 6 and cells.count("B") == 3 and cells.count("C") == 3
 

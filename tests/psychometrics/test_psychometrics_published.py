@@ -103,5 +103,5 @@ def test_mle_infinite_patterns(lsat7, lsat7_2pl):
     assert mle.status[2] == "no_items"
     assert mle.status[3] == "ok" and math.isfinite(mle.theta[3]) and mle.se[3] > 0
     # at the MLE the log-likelihood's derivative is zero: a finite difference says so
-    f = lambda t: float(items.loglik(codes[3:4], np.array([t]))[0, 0])  # noqa: E731
+    f = lambda t: float(items.loglik(codes[3:4], np.array([t]))[0, 0])
     assert (f(mle.theta[3] + 1e-5) - f(mle.theta[3] - 1e-5)) / 2e-5 == pytest.approx(0, abs=1e-5)
