@@ -34,7 +34,7 @@ from item_bank.psychometrics.params import Calibration, ItemEstimate
 from item_bank.psychometrics.quadrature import Quadrature, normal
 
 MODELS = ("rasch", "1pl", "2pl", "3pl", "grm", "gpcm")
-FLOAT32_CELLS = 20_000_000
+FLOAT32_CELLS = 5_000_000
 FAMILY = {"rasch": "2pl", "1pl": "2pl", "2pl": "2pl", "3pl": "3pl", "grm": "grm", "gpcm": "gpcm"}
 
 

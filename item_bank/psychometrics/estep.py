@@ -31,7 +31,7 @@ class Design:
 
     @classmethod
     def build(cls, codes: np.ndarray, weights: np.ndarray, n_cat: np.ndarray, dtype=np.float64) -> Design:
-        n, j = codes.shape[0], codes.shape[1]
+        n = codes.shape[0]
         offset = np.concatenate([[0], np.cumsum(n_cat - 1)[:-1]]).astype(int)
         y = np.zeros((n, int((n_cat - 1).sum())), dtype=dtype)
         binary = np.nonzero(n_cat == 2)[0]
