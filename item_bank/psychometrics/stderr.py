@@ -48,8 +48,11 @@ def covariance(problem, etas: list[np.ndarray], quad: Quadrature, prior: GuessPr
             picked *= (codes >= 0)[:, :, None]
             scores[:, at:at + j * p] = picked.reshape(-1, j * p)
             at += j * p
-        scores = scores @ tie
-        info += scores.T @ (scores * design.weights[rows][:, None])
+        if problem.shared_slope:
+            scores = scores @ tie
+        # the cross-product is the costly step: in the E-step's precision (float32 for big data)
+        scores = scores.astype(design.y.dtype, copy=False)
+        info += (scores.T @ (scores * design.weights[rows][:, None].astype(scores.dtype))).astype(np.float64)
     if problem.family == "3pl":
         gamma_cols = _gamma_columns(etas)
         info[gamma_cols, gamma_cols] += 1.0 / prior.sd ** 2
