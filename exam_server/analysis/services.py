@@ -106,7 +106,36 @@ def exam_analysis(exam: Exam) -> dict[str, Any]:
         out["items"].append({"version": info, "stats": stats.to_dict(),
                              "calibration": calibrations.get(info.version_id)})
     out["forms"] = [f.to_dict() for f in report.forms]
+    out["equating"] = form_equating(data, calibrations)
     return out
+
+
+def form_equating(data: ExamData, calibrations: dict[int, ItemCalibration]) -> list[dict[str, Any]]:
+    """Each form's difficulty on the common IRT scale: the expected score (in points) of a N(0, 1)
+    population and at θ = -2..2, from the current calibrations (a concurrent calibration of the
+    exam puts the forms on one scale). Items without a calibration (e.g. left out because every
+    candidate had the same score) are not counted: `n_items` of `form_items` says how many are."""
+    from dataclasses import replace
+
+    from item_bank.psychometrics.calibrate import FAMILY
+    from item_bank.psychometrics.equating import form_report
+    from item_bank.psychometrics.params import ItemEstimate
+
+    items, forms = [], {}
+    for info in data.versions:
+        row = calibrations.get(info.version_id)
+        if row is not None:
+            try:
+                item = ItemEstimate.from_dict({**row.parameters, "id": str(info.version_id)}, FAMILY[row.model])
+            except (PsychometricsError, KeyError):
+                continue
+            # scores are fractions of the question: in points, so forms compare on the 10-point scale
+            items.append(replace(item, scores=tuple(score * info.max_points for score in item.scores)))
+        for code in info.forms:
+            forms.setdefault(code, []).append(str(info.version_id))
+    calibrated = {item.id for item in items}
+    covered = {code: ids for code, ids in forms.items() if calibrated & set(ids)}
+    return [{**r.to_dict(), "form_items": len(forms[r.form])} for r in form_report(items, covered)] if covered else []
 
 
 def item_statistics(identifier: str) -> list[dict[str, Any]]:

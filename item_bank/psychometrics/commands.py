@@ -184,26 +184,29 @@ def simulate_cat_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command(commands, name: str, run, help_text: str, *positionals: str):
+    """A subcommand with its positional files and --json."""
+    parser = commands.add_parser(name, help=help_text)
+    for positional in positionals:
+        parser.add_argument(positional.split(".")[0].lower(), metavar=positional)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(run=run)
+    return parser
+
+
 def add_commands(commands) -> None:
-    cal = commands.add_parser("calibrate", help="IRT calibration (marginal maximum likelihood)")
+    cal = _command(commands, "calibrate", calibrate_command, "IRT calibration (marginal maximum likelihood)",
+                   "RESPONSES.csv")
     cal.add_argument("--model", required=True, choices=MODEL_CHOICES)
-    cal.add_argument("responses", metavar="RESPONSES.csv")
-    cal.add_argument("--json", action="store_true")
-    cal.set_defaults(run=calibrate_command)
-    ana = commands.add_parser("analyze", help="classical item analysis (p, r_it, alpha, SEM, flags, DIF)")
-    ana.add_argument("responses", metavar="RESPONSES.csv")
-    ana.add_argument("--json", action="store_true")
+    ana = _command(commands, "analyze", analyze_command,
+                   "classical item analysis (p, r_it, alpha, SEM, flags, DIF)", "RESPONSES.csv")
     ana.add_argument("--group-column", help="a column holding each candidate's group (not an item), for DIF")
     ana.add_argument("--reference", help="the reference group's value in --group-column")
     ana.add_argument("--focal", help="the focal group's value in --group-column")
-    ana.set_defaults(run=analyze_command)
-    sco = commands.add_parser("score-ability", help="EAP and MLE ability per candidate")
-    sco.add_argument("params", metavar="PARAMS.json")
-    sco.add_argument("responses", metavar="RESPONSES.csv")
-    sco.add_argument("--json", action="store_true")
-    sco.set_defaults(run=score_command)
-    sim = commands.add_parser("simulate-cat", help="simulate adaptive tests from a calibrated pool")
-    sim.add_argument("params", metavar="PARAMS.json")
+    _command(commands, "score-ability", score_command, "EAP and MLE ability per candidate",
+             "PARAMS.json", "RESPONSES.csv")
+    sim = _command(commands, "simulate-cat", simulate_cat_command, "simulate adaptive tests from a calibrated pool",
+                   "PARAMS.json")
     sim.add_argument("--n", type=int, default=1000, help="simulated candidates, θ ~ N(0, 1)")
     sim.add_argument("--max-items", type=int, default=30)
     sim.add_argument("--min-items", type=int, default=5)
@@ -212,5 +215,3 @@ def add_commands(commands) -> None:
     sim.add_argument("--randomesque-n", type=int, default=5)
     sim.add_argument("--r-max", type=float, default=0.25, help="Sympson-Hetter: the largest exposure wanted")
     sim.add_argument("--seed", type=int, default=1)
-    sim.add_argument("--json", action="store_true")
-    sim.set_defaults(run=simulate_cat_command)

@@ -7,27 +7,21 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.server.test_results import admin, all_right, answer, exam  # noqa: F401  (the exam fixture)
+# the scored exam of the server tests: question 0 (key A) answered A, A, B
+from tests.server.test_analysis_pages import analysed  # noqa: F401
+from tests.server.test_results import admin, exam  # noqa: F401  (its fixtures)
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def scored(app, exam):  # noqa: F811
-    answer(app, exam, 0, all_right())
-    answer(app, exam, 1, {0: "A"})
-    answer(app, exam, 2, {0: "B", 1: "A"})
-    return exam
-
-
-def test_item_analysis_pages(chromium, live_server, log_in_page, scored):
+def test_item_analysis_pages(chromium, live_server, log_in_page, analysed):  # noqa: F811
     context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="vi-VN")
     context.set_default_timeout(10_000)
     try:
         page = log_in_page(context, "teacher1")
-        page.goto(f"/results/exams/{scored['id']}")
+        page.goto(f"/results/exams/{analysed['id']}")
         page.click("[data-item-analysis]")
-        page.wait_for_url(f"**/results/exams/{scored['id']}/item-analysis")
+        page.wait_for_url(f"**/results/exams/{analysed['id']}/item-analysis")
         expect(page.locator("h1")).to_contain_text("Phân tích câu hỏi")
         rows = page.locator("#item-stats > tbody > tr")
         expect(rows).to_have_count(5)
@@ -45,7 +39,7 @@ def test_item_analysis_pages(chromium, live_server, log_in_page, scored):
         first.locator("td a").first.click()
         section = page.locator("#item-statistics")
         expect(section).to_contain_text("Thống kê từ các kỳ thi")
-        expect(section.locator(f'[data-exam="{scored["id"]}"] [data-p]')).to_have_text("0.67")
+        expect(section.locator(f'[data-exam="{analysed["id"]}"] [data-p]')).to_have_text("0.67")
         expect(section.locator('[data-flag="nonfunctioning_distractor"]').first).to_be_visible()
         expect(section).to_contain_text("1pl: a")
         page.screenshot(path="/tmp/item-bank-statistics.png", full_page=True)

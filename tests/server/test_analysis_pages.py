@@ -69,6 +69,8 @@ def test_calibration_is_stored_with_its_provenance(app, login, analysed):
         assert {"a", "b", "se_b"} <= set(rows[0].parameters)
     html = page(client, f"/results/exams/{analysed['id']}/item-analysis")
     assert "data-irt" in html and "1pl: a" in html
+    # the form on the common scale: 4 of its 5 items calibrated (the essay's marks are all 0)
+    assert 'id="form-equating"' in html and "4 / 5" in html
     refused = client.post(f"/results/exams/{analysed['id']}/item-analysis/calibrate", data={"model": "9pl"})
     assert refused.status_code == 422
 
