@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 from typing import Any
 
 from flask import Flask, redirect, request, url_for
@@ -10,9 +9,10 @@ from flask_babel import Babel, get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exam_server.core import auth, db, errors, limits
+from exam_server.core import auth, db, errors, limits, logs, metrics, ops
 from exam_server.core.config import load_config
 from exam_server.core.extensions import socketio
+from exam_server.core.wire import JsonPacket
 
 babel = Babel()
 
@@ -47,9 +47,10 @@ def select_locale() -> str:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config(config))
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    logs.init_app(app)
 
     db.init_app(app)
+    metrics.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     limits.init_app(app)
@@ -61,10 +62,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(app, message_queue=app.config["REDIS_URL"],
                       channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
                       async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
-                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"))
-    from exam_server.live.sockets import register_namespaces
+                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
+                      ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+                      ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"], serializer=JsonPacket)
+    from exam_server.live import runtime as live_runtime
 
-    register_namespaces(socketio)
+    live_runtime.init_app(app, socketio)
+    if app.config.get("NODE_NAME"):
+        app.wsgi_app = ops.NodeCookie(app.wsgi_app, app.config["NODE_NAME"], app.config["SESSION_COOKIE_SECURE"])
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:   # outermost, so Socket.IO requests see the client's address and scheme too
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
@@ -83,7 +88,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.route("/healthz")
     @auth.public
     def healthz():
+        """Alive: the process answers (a load balancer restarts it otherwise)."""
         return {"status": "ok"}
+
+    @app.route("/readyz")
+    @auth.public
+    def readyz():
+        """Ready for students: the database and (when configured) Redis answer, and the process
+        is not draining; 503 otherwise, with what failed."""
+        checks = ops.readiness(app)
+        return {"status": "ready" if all(checks.values()) else "not_ready", "checks": checks}, \
+            200 if all(checks.values()) else 503
 
     app.view_functions["static"].allowed_roles = None  # static files are public
     return app

@@ -111,7 +111,9 @@ def _truncate(url: str) -> None:
 @pytest.fixture
 def test_config(database_url, tmp_path) -> dict:
     return {"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-            "INSTANCE_PATH": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False, "ARGON2_FAST": True}
+            "INSTANCE_PATH": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False, "ARGON2_FAST": True,
+            # The relay runs in the committing thread under TESTING: push a room's rows every time.
+            "LIVE_PROCTOR_PUSH_SECONDS": 0}
 
 
 @pytest.fixture
@@ -121,6 +123,7 @@ def app(test_config):
     app = create_app(test_config)
     yield app
     app.extensions["db_engine"].dispose()
+    app.extensions["live_engine"].dispose()
     _truncate(test_config["DATABASE_URL"])
 
 

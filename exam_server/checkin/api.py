@@ -63,10 +63,6 @@ def challenge():
 def evidence():
     row, token, incident = services.check_evidence(json_body(), current_app.config)
     session.commit()
-    try:
-        services.notify_proctors(row, incident)
-    except Exception:  # committed already: a lost push must not turn into a 500
-        log.exception("could not notify the proctors of check-in %s", row.id)
     if token is None:
         # Recorded (committed above) and refused: the kiosk shows the reason, the proctor sees the row.
         return error_response(row.outcome, "; ".join(row.reasons) or row.outcome, 422, None,
@@ -83,10 +79,6 @@ def admit():
     body = json_body()
     row, token = services.admit(current_user, body.get("candidate_id"), body.get("reason"))
     session.commit()
-    try:
-        services.notify_proctors(row, None)
-    except Exception:  # committed already: a lost push must not turn into a 500
-        log.exception("could not notify the proctors of manual admission %s", row.id)
     return {"outcome": row.outcome, "checkin_id": row.id, "verified": False, "token": token,
             "exam_url": f"/exam#token={token}", "checkin": services.checkin_json(row)}
 

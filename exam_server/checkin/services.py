@@ -241,28 +241,6 @@ def check_evidence(body: dict[str, Any], config: dict[str, Any], now: datetime |
     return row, token, incident
 
 
-def notify_proctors(row: CheckIn, incident: Any, now: datetime | None = None) -> None:
-    """After the commit: push the check-in, its incident and the candidate's new state to the room's
-    proctors."""
-    from exam_server.core.extensions import socketio
-    from exam_server.live.proctoring import candidate_view, incident_view
-    from exam_server.live.sockets import PROCTOR, proctor_room
-
-    if row.room_id is None:
-        return
-    to = proctor_room(row.exam_id, row.room_id)
-    # The attempt itself (why not verified, photos, face), matched to a candidate or not.
-    socketio.emit("checkin", checkin_json(row), to=to, namespace=PROCTOR)
-    if row.candidate is None:
-        return
-    if incident is not None:
-        socketio.emit("incident", incident_view(incident), to=to, namespace=PROCTOR)
-    # Committed already: the version is read before the state, so the state is at least that new.
-    session.expire_all()
-    session.refresh(row.candidate)
-    socketio.emit("candidate_update", candidate_view(row.candidate, now or utcnow()), to=to, namespace=PROCTOR)
-
-
 # --- proctors ---------------------------------------------------------------------------------
 
 def admit(actor: User, candidate_id: Any, reason: Any, now: datetime | None = None) -> tuple[CheckIn, str]:
@@ -285,6 +263,12 @@ def admit(actor: User, candidate_id: Any, reason: Any, now: datetime | None = No
 
 
 def _announce(row: CheckIn) -> None:
+    """The room's proctors see every check-in (matched or not) after the commit; followers hear of it."""
+    from exam_server.live.services import tell_proctors
+
+    if row.room_id is not None:
+        tell_proctors("checkin", exam_id=row.exam_id, room_id=row.room_id, candidate_id=row.candidate_id,
+                      payload=checkin_json(row), now=row.at)
     signals.checkin_recorded.send(row.exam_id, checkin_id=row.id, room_id=row.room_id, candidate_id=row.candidate_id,
                                   method=row.method, outcome=row.outcome, verified=row.verified,
                                   kiosk_id=row.kiosk_id, actor_id=row.actor_id, at=row.at)

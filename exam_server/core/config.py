@@ -90,7 +90,33 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Live exams: a disconnect longer than this is an incident for the proctor; the deadline
         # sweeper (closes due attempts, sends time ticks) runs every LIVE_SWEEP_INTERVAL_SECONDS.
         "LIVE_DISCONNECT_INCIDENT_SECONDS": _number(env, "EXAM_LIVE_DISCONNECT_INCIDENT_SECONDS", 30),
-        "LIVE_SWEEP_INTERVAL_SECONDS": _number(env, "EXAM_LIVE_SWEEP_INTERVAL_SECONDS", 2, float, minimum=0.1),
+        "LIVE_SWEEP_INTERVAL_SECONDS": _number(env, "EXAM_LIVE_SWEEP_INTERVAL_SECONDS", 1, float, minimum=0.1),
+        # Each process tails the live event log this often (other processes' news reaches its
+        # students within it; its own commits are told at once), pushes a room's changed rows to its
+        # proctors at most this often, and renews its lease on its connection slots: a process
+        # silent for LIVE_NODE_TIMEOUT_SECONDS is taken as gone and its slots are freed.
+        "LIVE_RELAY_INTERVAL_SECONDS": _number(env, "EXAM_LIVE_RELAY_INTERVAL_SECONDS", 0.25, float, minimum=0.02),
+        "LIVE_PROCTOR_PUSH_SECONDS": _number(env, "EXAM_LIVE_PROCTOR_PUSH_SECONDS", 1.0, float, minimum=0.0),
+        "LIVE_RELAY_GAP_SECONDS": _number(env, "EXAM_LIVE_RELAY_GAP_SECONDS", 10, float, minimum=1),
+        "LIVE_HEARTBEAT_SECONDS": _number(env, "EXAM_LIVE_HEARTBEAT_SECONDS", 3, float, minimum=0.5),
+        "LIVE_NODE_TIMEOUT_SECONDS": _number(env, "EXAM_LIVE_NODE_TIMEOUT_SECONDS", 10, float, minimum=2),
+        # Engine.IO pings: a connection silent for interval + timeout is gone (the proctor sees the
+        # candidate offline, the slot is free), within 15 s by default.
+        "SOCKETIO_PING_INTERVAL": _number(env, "EXAM_SOCKETIO_PING_INTERVAL", 8, float, minimum=1),
+        "SOCKETIO_PING_TIMEOUT": _number(env, "EXAM_SOCKETIO_PING_TIMEOUT", 5, float, minimum=1),
+        # This process's name for nginx's sticky routing of Socket.IO long-polling (deploy/: the
+        # systemd instance, i.e. its port); empty: no cookie (a single process).
+        "NODE_NAME": env.get("EXAM_NODE_NAME", ""),
+        # The database pool of each process: about one connection per concurrent event in flight.
+        "DB_POOL_SIZE": _number(env, "EXAM_DB_POOL_SIZE", 20, minimum=1),
+        "DB_MAX_OVERFLOW": _number(env, "EXAM_DB_MAX_OVERFLOW", 30),
+        "DB_POOL_TIMEOUT_SECONDS": _number(env, "EXAM_DB_POOL_TIMEOUT_SECONDS", 30, float, minimum=1),
+        # At most this many student connections (and submits) are handled at once (each is a
+        # transaction with a row lock): a connect or submit storm queues here instead of taking
+        # every database connection from the answers of students already in.
+        "LIVE_CONNECT_CONCURRENCY": _number(env, "EXAM_LIVE_CONNECT_CONCURRENCY", 8, minimum=1),
+        "LOG_LEVEL": env.get("EXAM_LOG_LEVEL") or "INFO",
+        "LOG_FORMAT": env.get("EXAM_LOG_FORMAT") or "text",      # "json" in production (deploy/)
         # Check-in: the CSCA certificates the chips' passive authentication is checked against,
         # how long a kiosk's challenge lives, how long check-in photos are kept after the exam closes.
         "CSCA_TRUST_DIR": env.get("EXAM_CSCA_TRUST_DIR") or str(instance_path / "csca"),
@@ -98,6 +124,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PHOTO_RETENTION_DAYS": _number(env, "EXAM_PHOTO_RETENTION_DAYS", 30),
     }
     config.update(overrides)
+    if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"EXAM_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {config['LOG_LEVEL']!r}")
+    config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).upper()
+    if config["LOG_FORMAT"] not in ("text", "json"):
+        raise ConfigError(f"EXAM_LOG_FORMAT must be text or json, not {config['LOG_FORMAT']!r}")
     # Rate-limit counters (core.limits): in Redis when there is one, so that every server process
     # counts together; in memory for a single process.
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")

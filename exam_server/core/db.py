@@ -54,7 +54,7 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 30, pool_timeout: float = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -66,11 +66,16 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping (a round trip on every checkout, i.e. on every answer): after a database restart
+    # the first statement on a dead connection fails, SQLAlchemy then discards every connection of
+    # the pool older than that failure, and that one event is refused (its client sends it again).
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config.get("DB_POOL_SIZE", 20),
+                         max_overflow=app.config.get("DB_MAX_OVERFLOW", 30),
+                         pool_timeout=app.config.get("DB_POOL_TIMEOUT_SECONDS", 10))
     app.extensions["db_engine"] = engine
     maker = sessionmaker(engine, expire_on_commit=False)
     app.extensions["db_sessionmaker"] = maker

@@ -96,10 +96,6 @@ class Candidate(Base):
     extra_time_minutes: Mapped[int | None] = mapped_column(Integer)
     extra_time_percent: Mapped[int | None] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    # Bumped by every live push of this candidate's state to the proctors (live.sockets
-    # .candidate_update), under the row lock of that UPDATE: pushes of concurrent transactions
-    # carry increasing versions in commit order, so the proctor page can drop one that arrives late.
-    live_version: Mapped[int] = mapped_column(Integer, default=0)
 
     room: Mapped[ExamRoom | None] = relationship()
 

@@ -1,23 +1,43 @@
 """Answer and flag events: append-only, idempotent on client_seq, out-of-order safe (the latest
-per question is the one with the highest client_seq)."""
+per question is the one with the highest client_seq).
+
+The hot path: an event is checked against the candidate's paper (kept by exams.papers, no
+statement) and stored by ONE statement, whatever the paper's length: an INSERT ... SELECT that
+stores it only if the attempt is running, not past its deadline, still held by this connection
+and its token still active, and does nothing for a client_seq already stored. Only when nothing
+was stored does a second look say why (a replay is acknowledged again, even after the deadline;
+anything else is refused with its reason)."""
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, bindparam, exists, select, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
 
 from exam_server.core.db import session
-from exam_server.exams.services import PaperItem, paper_for
+from exam_server.exams.papers import Paper, PaperQuestion
 from exam_server.live.attempts import LiveError, require_active
-from exam_server.live.models import AnswerEvent, Attempt
-from item_bank.model import ItemContent, ResponseError
+from exam_server.live.models import AnswerEvent, Attempt, AttemptStatus, SessionToken
+from item_bank.model import ResponseError
 from item_bank.types.base import get_type
 
 MAX_RESPONSE_BYTES = 100_000        # a response's JSON; the item types have their own text limits too
 MAX_CLIENT_SEQ = 2**31 - 1
 MAX_QUESTION = 1000
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who may write to an attempt: its connection (sid) with the token it presented."""
+
+    attempt_id: int
+    sid: str
+    token_hash: str
 
 
 def _whole(value: Any, field: str, low: int, high: int) -> int:
@@ -26,14 +46,14 @@ def _whole(value: Any, field: str, low: int, high: int) -> int:
     return value
 
 
-def _entry(attempt: Attempt, question: int) -> PaperItem:
-    for entry in paper_for(attempt.candidate):
-        if entry.number == question:
-            return entry
-    raise LiveError("unknown_question", f"Question {question} is not on this paper.", "question", 422)
+def _question(paper: Paper, number: int) -> PaperQuestion:
+    found = paper.question(number)
+    if found is None:
+        raise LiveError("unknown_question", f"Question {number} is not on this paper.", "question", 422)
+    return found
 
 
-def _check_response(entry: PaperItem, response: Any) -> Any:
+def _check_response(entry: PaperQuestion, response: Any) -> Any:
     if response is None:
         return None   # clears the answer
     try:
@@ -43,10 +63,8 @@ def _check_response(entry: PaperItem, response: Any) -> Any:
     if size > MAX_RESPONSE_BYTES:
         raise LiveError("invalid_response", f"The response is longer than {MAX_RESPONSE_BYTES} bytes.",
                         "response", 422)
-    version = entry.item_version
-    content = ItemContent(type=version.item_type, stem=version.stem, body=version.body, key=version.answer_key)
     try:
-        get_type(version.item_type).check_response(content, response)
+        get_type(entry.question.item_type).check_response(entry.question.content, response)
     except ResponseError as exc:
         raise LiveError("invalid_response", exc.message, "response", 422) from None
     except (ValueError, TypeError, KeyError, AttributeError):
@@ -55,8 +73,39 @@ def _check_response(entry: PaperItem, response: Any) -> Any:
     return response   # stored as sent (its shape checked); scoring normalises it again
 
 
-def _store(attempt: Attempt, question: int, kind: str, response: Any, client_seq: int, now: datetime) -> int:
-    existing = session.scalar(select(AnswerEvent).where(AnswerEvent.attempt_id == attempt.id,
+@functools.cache
+def _store_statement(dialect: str):
+    """Built once per dialect (building a statement costs more than running it): every value is a
+    bound parameter."""
+    table = AnswerEvent.__table__
+    when = bindparam("t", type_=AnswerEvent.received_at.type)
+    allowed = (select(bindparam("a"), bindparam("q"), bindparam("k"), type_coerce(bindparam("r"), JSON),
+                      bindparam("s"), when)
+               .where(exists().where(Attempt.id == bindparam("a"), Attempt.status == AttemptStatus.IN_PROGRESS,
+                                     Attempt.due_at > when, Attempt.connection_sid == bindparam("sid")),
+                      exists().where(SessionToken.token_hash == bindparam("h"), SessionToken.revoked_at.is_(None))))
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(table).from_select(["attempt_id", "question_number", "kind", "response", "client_seq",
+                                       "received_at"], allowed)
+            .on_conflict_do_nothing(index_elements=["attempt_id", "client_seq"]).returning(table.c.id))
+
+
+def _store(holder: Holder, question: int, kind: str, response: Any, client_seq: int, now: datetime) -> int:
+    statement = _store_statement(session.get_bind().dialect.name)
+    stored = session.execute(statement, {"a": holder.attempt_id, "q": question, "k": kind, "r": response,
+                                         "s": client_seq, "t": now, "sid": holder.sid,
+                                         "h": holder.token_hash}).first()
+    if stored is not None:
+        return client_seq
+    return _why_not_stored(holder, question, kind, response, client_seq, now)
+
+
+def _why_not_stored(holder: Holder, question: int, kind: str, response: Any, client_seq: int, now: datetime) -> int:
+    attempt = session.get(Attempt, holder.attempt_id)
+    if attempt is None or attempt.connection_sid != holder.sid or not token_active(holder.token_hash):
+        raise LiveError("bad_token", "This connection was replaced by a newer check-in or its token revoked.",
+                        "token", 401)
+    existing = session.scalar(select(AnswerEvent).where(AnswerEvent.attempt_id == holder.attempt_id,
                                                         AnswerEvent.client_seq == client_seq))
     if existing is not None:
         if (existing.question_number, existing.kind, existing.response) == (question, kind, response):
@@ -64,48 +113,84 @@ def _store(attempt: Attempt, question: int, kind: str, response: Any, client_seq
         raise LiveError("seq_reused", f"client_seq {client_seq} was already used for another event.",
                         "client_seq", 409)
     require_active(attempt, now)
-    session.add(AnswerEvent(attempt_id=attempt.id, question_number=question, kind=kind, response=response,
-                            client_seq=client_seq, received_at=now))
-    session.flush()
-    return client_seq
+    raise LiveError("attempt_not_active", "The attempt is not running.", "status")   # pragma: no cover
 
 
-def save_answer(attempt: Attempt, question: Any, response: Any, client_seq: Any, now: datetime) -> int:
+def token_active(token_hash: str) -> bool:
+    return session.scalar(select(SessionToken.id).where(SessionToken.token_hash == token_hash,
+                                                        SessionToken.revoked_at.is_(None))) is not None
+
+
+def save_answer(holder: Holder, paper: Paper, question: Any, response: Any, client_seq: Any, now: datetime) -> int:
     question = _whole(question, "question", 1, MAX_QUESTION)
     client_seq = _whole(client_seq, "client_seq", 1, MAX_CLIENT_SEQ)
-    normalised = _check_response(_entry(attempt, question), response)
-    return _store(attempt, question, "answer", normalised, client_seq, now)
+    normalised = _check_response(_question(paper, question), response)
+    return _store(holder, question, "answer", normalised, client_seq, now)
 
 
-def save_flag(attempt: Attempt, question: Any, flagged: Any, client_seq: Any, now: datetime) -> int:
+def save_flag(holder: Holder, paper: Paper, question: Any, flagged: Any, client_seq: Any, now: datetime) -> int:
     question = _whole(question, "question", 1, MAX_QUESTION)
     client_seq = _whole(client_seq, "client_seq", 1, MAX_CLIENT_SEQ)
     if not isinstance(flagged, bool):
         raise LiveError("bad_event", "flagged must be true or false.", "flagged", 422)
-    _entry(attempt, question)
-    return _store(attempt, question, "flag", {"flagged": flagged}, client_seq, now)
+    _question(paper, question)
+    return _store(holder, question, "flag", {"flagged": flagged}, client_seq, now)
 
 
-def _latest(attempt: Attempt, kind: str) -> dict[int, AnswerEvent]:
-    rows = session.scalars(select(AnswerEvent).where(AnswerEvent.attempt_id == attempt.id, AnswerEvent.kind == kind)
-                           .order_by(AnswerEvent.client_seq))
-    return {row.question_number: row for row in rows}
+# --- reading ----------------------------------------------------------------------------------
+
+@dataclass
+class AnswerState:
+    """An attempt's latest answer and flag per question, and the highest client_seq it used."""
+
+    answers: dict[int, tuple[Any, int]]      # question -> (response, seq); cleared answers kept as None
+    flags: dict[int, bool]
+    last_seq: int = 0
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """For the student's state: {"3": {"response", "seq"}} (cleared answers left out)."""
+        return {str(n): {"response": r, "seq": s} for n, (r, s) in sorted(self.answers.items()) if r is not None}
+
+    def flagged(self) -> list[int]:
+        return sorted(n for n, on in self.flags.items() if on)
+
+    def latest(self) -> dict[int, Any]:
+        return {n: r for n, (r, _s) in self.answers.items() if r is not None}
+
+
+def answer_states(attempt_ids: Iterable[int]) -> dict[int, AnswerState]:
+    """Every attempt's AnswerState in one statement (its events in client_seq order)."""
+    ids = list(set(attempt_ids))
+    states = {attempt_id: AnswerState({}, {}) for attempt_id in ids}
+    for chunk in (ids[i:i + 1000] for i in range(0, len(ids), 1000)):
+        rows = session.execute(select(AnswerEvent.attempt_id, AnswerEvent.question_number, AnswerEvent.kind,
+                                      AnswerEvent.response, AnswerEvent.client_seq)
+                               .where(AnswerEvent.attempt_id.in_(chunk))
+                               .order_by(AnswerEvent.attempt_id, AnswerEvent.client_seq))
+        for attempt_id, number, kind, response, seq in rows:
+            state = states[attempt_id]
+            if kind == "answer":
+                state.answers[number] = (response, seq)
+            else:
+                state.flags[number] = bool((response or {}).get("flagged"))
+            state.last_seq = max(state.last_seq, seq)
+    return states
+
+
+def answer_state(attempt_id: int) -> AnswerState:
+    return answer_states([attempt_id])[attempt_id]
 
 
 def latest_answers(attempt: Attempt) -> dict[int, Any]:
     """{question_number: response}: the highest client_seq per question; cleared answers left out."""
-    return {n: row.response for n, row in _latest(attempt, "answer").items() if row.response is not None}
+    return answer_state(attempt.id).latest()
 
 
-def answer_records(attempt: Attempt) -> dict[str, dict[str, Any]]:
-    """For the student's state: {"3": {"response", "seq"}}."""
-    return {str(n): {"response": row.response, "seq": row.client_seq}
-            for n, row in sorted(_latest(attempt, "answer").items()) if row.response is not None}
+def latest_answers_many(attempt_ids: Iterable[int]) -> dict[int, dict[int, Any]]:
+    return {attempt_id: state.latest() for attempt_id, state in answer_states(attempt_ids).items()}
 
 
-def flags(attempt: Attempt) -> list[int]:
-    return sorted(n for n, row in _latest(attempt, "flag").items() if row.response.get("flagged"))
+def answered_counts(attempt_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """attempt -> (questions with an answer, highest client_seq): the proctor's progress column."""
+    return {a: (len(s.latest()), s.last_seq) for a, s in answer_states(attempt_ids).items()}
 
-
-def last_seq(attempt: Attempt) -> int:
-    return session.scalar(select(func.max(AnswerEvent.client_seq)).where(AnswerEvent.attempt_id == attempt.id)) or 0

@@ -1,112 +1,70 @@
-"""Socket.IO namespaces /student and /proctor (docs/protocol.md), and the deadline sweeper.
+"""Socket.IO namespaces /student and /proctor (docs/protocol.md).
 
-Handlers are thin: validate the payload, call services, commit once at the end of the event,
-then emit (never before the commit: a student must not hear of something that was rolled back).
-Every refused event is answered through the ack with {"ok": false, "error", "message", "field"}
-and logged."""
+Handlers are thin: validate the payload, call services, commit once at the end of the event
+(`boundary`), answer through the ack. What students and proctors must hear is written by the
+services to the live event log and told by each process's relay after the commit (relay.py);
+the only direct emit is a connection's own `attempt_state` on connect. Every refused event is
+answered with {"ok": false, "error", "message", "field"} and logged."""
 from __future__ import annotations
 
 import logging
-import os
+import re
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, request
+from flask import request
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
-from sqlalchemy import select, update
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from sqlalchemy import select
 
 from exam_server.accounts.models import Role, User
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Forbidden
-from exam_server.core.extensions import socketio as the_socketio
+from exam_server.core.logs import new_event_id
+from exam_server.core.metrics import ACKS, ANSWER_SECONDS, CONNECTED, REFUSALS
 from exam_server.exams.models import Candidate, Exam, ExamRoom
 from exam_server.live import services as live
+from exam_server.live.answers import Holder, token_active
 from exam_server.live.clock import is_due
-from exam_server.live.models import FINISHED, Attempt, AttemptStatus, Incident, IncidentKind
-from exam_server.live.proctoring import (
-    incident_view,
-    pause_room,
-    require_candidate,
-    require_room,
-    resume_room,
-    text_value,
-)
-from exam_server.live.tokens import token_hash, token_still_active
+from exam_server.live.connections import Connection
+from exam_server.live.models import FINISHED, Attempt, IncidentKind
+from exam_server.live.proctoring import require_candidate, require_room, text_value
+from exam_server.live.relay import PROCTOR, STUDENT, proctor_room
+from exam_server.live.tokens import token_hash
 
 log = logging.getLogger(__name__)
 
-STUDENT, PROCTOR = "/student", "/proctor"
 MAX_EXTEND_MINUTES = 120
 MAX_FOCUS_SECONDS = 24 * 3600
-
-
-def candidate_room(candidate_id: int) -> str:
-    return f"candidate:{candidate_id}"
-
-
-def proctor_room(exam_id: int, room_id: int | None) -> str:
-    return f"proctor:{exam_id}:{room_id}"
-
-
-# --- after-commit emits -----------------------------------------------------------------------
-
-def emit_later(event: str, data: Any, to: str, namespace: str) -> None:
-    g.setdefault("live_outbox", []).append((event, data, to, namespace))
-
-
-def _send_outbox() -> None:
-    for event, data, to, namespace in g.pop("live_outbox", []):
-        the_socketio.emit(event, data, to=to, namespace=namespace)
-
-
-def to_student(candidate_id: int, event: str, data: Any) -> None:
-    emit_later(event, data, candidate_room(candidate_id), STUDENT)
-
-
-def candidate_update(candidate: Candidate, now: datetime) -> None:
-    """Push the candidate's row to the room's proctors after the commit, with a new version: the
-    UPDATE waits for any other transaction that bumped this candidate to commit, so the view read
-    after it includes that transaction's changes and a later version means newer data."""
-    if candidate.room_id is None:
-        return
-    session.flush()
-    session.execute(update(Candidate).where(Candidate.id == candidate.id)
-                    .values(live_version=Candidate.live_version + 1))
-    # What this session loaded before the UPDATE waited may predate the commit it waited for.
-    session.expire_all()
-    emit_later("candidate_update", live.candidate_view(candidate, now), proctor_room(candidate.exam_id,
-                                                                                      candidate.room_id), PROCTOR)
-
-
-def incident_update(incident: Incident) -> None:
-    emit_later("incident", incident_view(incident), proctor_room(incident.exam_id, incident.room_id), PROCTOR)
+DEVICE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def refusal(exc: ApiError) -> dict[str, Any]:
-    return {"ok": False, "error": exc.code, "message": exc.message, "field": exc.field}
+    return {"ok": False, "error": exc.code, "message": exc.message, "field": exc.field, **exc.extra}
 
 
 def boundary(event: str, work: Callable[[datetime], dict[str, Any]]) -> dict[str, Any]:
-    """Run one event: work(now) -> ack; commit once; then emit. Errors become the ack."""
+    """Run one event: work(now) -> ack; commit once. Errors become the ack."""
+    new_event_id()
     now = utcnow()
     try:
         ack = work(now)
         session.commit()
     except ApiError as exc:
         session.rollback()
-        g.pop("live_outbox", None)
-        log.warning("refused %s%s from %s: %s (%s)", request.namespace, "/" + event, request.sid, exc.code, exc.message)
+        REFUSALS.labels(request.namespace, event, exc.code).inc()
+        log.warning("refused %s/%s from %s: %s (%s)", request.namespace, event, request.sid, exc.code, exc.message)
         return refusal(exc)
     except Exception:
         session.rollback()
-        g.pop("live_outbox", None)
+        REFUSALS.labels(request.namespace, event, "internal_error").inc()
         log.exception("failed %s/%s from %s", request.namespace, event, request.sid)
         return {"ok": False, "error": "internal_error", "message": "Something went wrong on the server.",
                 "field": None}
-    _send_outbox()
+    ACKS.labels(request.namespace, event).inc()
     return ack
 
 
@@ -140,6 +98,7 @@ class _Base(Namespace):
     def trigger_event(self, event, *args):
         if event not in ("connect", "disconnect") and event not in self.EVENTS:
             log.warning("refused %s/%s: unknown event", self.namespace, event)
+            REFUSALS.labels(self.namespace, "?", "unknown_event").inc()
             return {"ok": False, "error": "unknown_event", "message": f"Unknown event {event!r}.", "field": None}
         return super().trigger_event(event, *args)
 
@@ -149,104 +108,134 @@ class _Base(Namespace):
 class StudentNamespace(_Base):
     EVENTS = ("answer", "flag", "focus_lost", "submit", "sync")
 
-    def __init__(self):
+    def __init__(self, runtime):
         super().__init__(STUDENT)
-        self.connections: dict[str, tuple[int, int, str]] = {}   # sid -> (candidate, attempt, token hash)
-        self.lock = threading.Lock()
+        self.runtime = runtime
+        self.admitting = threading.BoundedSemaphore(runtime.app.config["LIVE_CONNECT_CONCURRENCY"])
+
+    @property
+    def registry(self):
+        return self.runtime.registry
 
     def on_connect(self, auth=None):
         sid = request.sid
-        now = utcnow()
+        new_event_id()
         token = auth.get("token") if isinstance(auth, dict) else None
+        device = auth.get("device") if isinstance(auth, dict) else None
+        device = device if isinstance(device, str) and DEVICE.fullmatch(device) else None
         try:
-            refused = self._admit(token, sid, now)
-            session.commit()
+            with self.admitting:
+                now = utcnow()
+                refused, conn, state = self._admit(token, device, sid, now)
+                session.commit()
         except ApiError as exc:
             session.rollback()
-            g.pop("live_outbox", None)
-            refused = exc.code
+            refused, conn, state = exc.code, None, None
         except Exception:
             session.rollback()
-            g.pop("live_outbox", None)
             log.exception("student connect failed")
-            refused = "internal_error"
-        _send_outbox()
+            refused, conn, state = "internal_error", None, None
         if refused:
-            with self.lock:
-                self.connections.pop(sid, None)
+            REFUSALS.labels(STUDENT, "connect", refused).inc()
             log.warning("refused %s connect from %s: %s", STUDENT, sid, refused)
             raise ConnectionRefusedError(refused, {"error": refused})
+        self.registry.add(conn)
+        CONNECTED.labels(str(conn.exam_id)).inc()
+        self.socketio.emit("attempt_state", state, to=sid, namespace=STUDENT, ignore_queue=True)
 
-    def _admit(self, token: Any, sid: str, now: datetime) -> str | None:
+    def _admit(self, token: Any, device: str | None, sid: str, now: datetime):
         if not isinstance(token, str):
-            return "bad_token"
-        candidate = live.authenticate_token(token)
-        attempt = live.attempt_for(candidate, now)
-        if is_due(attempt, now):
+            return "bad_token", None, None
+        candidate, exam = live.authenticate(token)
+        attempt = live.attempt_for(candidate, now, lock=True)
+        if is_due(attempt, now, exam.closes_at):
             live.close(attempt, now)
-            candidate_update(candidate, now)
         if attempt.status in FINISHED:
-            return "attempt_finished"
-        if not live.exam_is_open(session.get(Exam, candidate.exam_id), now):
-            return "exam_not_open"
-        if attempt.connection_sid:
-            incident = live.raise_incident(candidate, IncidentKind.SECOND_LOGIN,
-                                           "A second connection with this candidate's token was refused.", now)
-            incident_update(incident)
-            return "already_connected"
-        attempt.connection_sid, attempt.offline_since, attempt.disconnect_reported = sid, None, False
-        live.maybe_start(attempt, now)
-        session.flush()
-        with self.lock:
-            self.connections[sid] = (candidate.id, attempt.id, token_hash(token))
-        join_room(candidate_room(candidate.id))
-        emit_later("attempt_state", live.attempt_state(attempt, now), sid, STUDENT)
-        candidate_update(candidate, now)
-        return None
+            return "attempt_finished", None, None
+        if not live.exam_is_open(exam, now):
+            return "exam_not_open", None, None
+        claim = live.claim(attempt, candidate, sid=sid, node=self.runtime.node_id, device=device, now=now,
+                           holder_alive=lambda node, old_sid: self.runtime.holder_alive(node, old_sid, now))
+        if not claim.taken:
+            return "already_connected", None, None
+        live.maybe_start(attempt, now, exam)
+        state = live.attempt_state(attempt, now, exam)
+        conn = Connection(sid=sid, candidate_id=candidate.id, attempt_id=attempt.id, exam_id=candidate.exam_id,
+                          room_id=candidate.room_id, token_hash=token_hash(token))
+        if state["paper"] is not None:
+            conn.paper = live.paper_of(candidate.id)
+        for number, record in state["answers"].items():
+            conn.note(int(number), record["seq"], True)
+        conn.last_seq = state["last_seq"]
+        return None, conn, state
 
     def on_disconnect(self, reason=None):
-        sid = request.sid
-        with self.lock:
-            info = self.connections.pop(sid, None)
-        if info is None:
+        conn = self.registry.remove(request.sid)
+        if conn is None:
             return
+        CONNECTED.labels(str(conn.exam_id)).dec()
+        now = utcnow()
+        try:
+            live.release(conn.attempt_id, conn.sid, now, exam_id=conn.exam_id, room_id=conn.room_id,
+                         candidate_id=conn.candidate_id)
+            session.commit()
+        except Exception:   # the database is away: the heartbeat retries, the slot stays a lease
+            session.rollback()
+            log.warning("could not free the slot of %s: retried later", conn.sid, exc_info=True)
+            self.runtime.relay.failed_releases.append((conn, now))
 
-        def work(now):
-            attempt = session.get(Attempt, info[1])
-            if attempt is not None and attempt.connection_sid == sid:
-                attempt.connection_sid, attempt.offline_since, attempt.disconnect_reported = None, now, False
-                session.flush()
-                candidate_update(attempt.candidate, now)
-            return {"ok": True}
+    def _conn(self) -> Connection:
+        conn = self.registry.get(request.sid)
+        if conn is None:
+            raise live.LiveError("bad_token", "This connection was replaced by a newer check-in.", "token", 401)
+        return conn
 
-        boundary("disconnect", work)
+    def _holder(self, conn: Connection) -> Holder:
+        return Holder(conn.attempt_id, conn.sid, conn.token_hash)
 
-    def _attempt(self) -> Attempt:
-        info = self.connections.get(request.sid)
-        if info is None or not token_still_active(info[2]):
-            raise live.LiveError("bad_token", "The session token was revoked or replaced.", "token", 401)
-        attempt = session.get(Attempt, info[1])
-        if attempt is None or attempt.connection_sid != request.sid:
+    def _paper(self, conn: Connection):
+        if conn.paper is None:
+            raise live.LiveError("attempt_not_active", "The attempt has not started.", "status",
+                                 state={"status": "not_started", "paused": False})
+        return conn.paper
+
+    def _attempt(self, conn: Connection, *, lock: bool = False) -> Attempt:
+        query = select(Attempt).where(Attempt.id == conn.attempt_id)
+        attempt = session.scalar(query.with_for_update() if lock else query)
+        if attempt is None or attempt.connection_sid != conn.sid or not token_active(conn.token_hash):
             raise live.LiveError("bad_token", "This connection was replaced by a newer check-in.", "token", 401)
         return attempt
 
     def on_answer(self, data=None):
+        started = time.perf_counter()
+        conn = self.registry.get(request.sid)
+
         def work(now):
             body = payload(data, ("question", "response", "client_seq"))
-            attempt = self._attempt()
-            seq = live.save_answer(attempt, body["question"], body["response"], body["client_seq"], now)
-            candidate_update(attempt.candidate, now)  # the proctor's answered count, live
+            current = self._conn()
+            seq = live.save_answer(self._holder(current), self._paper(current), body["question"], body["response"],
+                                   body["client_seq"], now)
             return {"ok": True, "seq": seq}
 
-        return boundary("answer", work)
+        ack = boundary("answer", work)
+        if ack.get("ok") and conn is not None:
+            self.registry.answered(conn, data["question"], ack["seq"], data["response"] is not None)
+        ANSWER_SECONDS.observe(time.perf_counter() - started)
+        return ack
 
     def on_flag(self, data=None):
+        started = time.perf_counter()
+
         def work(now):
             body = payload(data, ("question", "flagged", "client_seq"))
-            seq = live.save_flag(self._attempt(), body["question"], body["flagged"], body["client_seq"], now)
+            conn = self._conn()
+            seq = live.save_flag(self._holder(conn), self._paper(conn), body["question"], body["flagged"],
+                                 body["client_seq"], now)
             return {"ok": True, "seq": seq}
 
-        return boundary("flag", work)
+        ack = boundary("flag", work)
+        ANSWER_SECONDS.observe(time.perf_counter() - started)
+        return ack
 
     def on_focus_lost(self, data=None):
         def work(now):
@@ -254,10 +243,9 @@ class StudentNamespace(_Base):
             seconds = body["seconds"]
             if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_FOCUS_SECONDS:
                 raise bad_event(f"seconds must be a number from 0 to {MAX_FOCUS_SECONDS}.", "seconds")
-            attempt = self._attempt()
-            incident = live.raise_incident(attempt.candidate, IncidentKind.FOCUS_LOST,
-                                           f"the exam page lost focus for {seconds:.1f} s", now)
-            incident_update(incident)
+            attempt = self._attempt(self._conn())
+            live.raise_incident(attempt.candidate, IncidentKind.FOCUS_LOST,
+                                f"the exam page lost focus for {seconds:.1f} s", now)
             return {"ok": True}
 
         return boundary("focus_lost", work)
@@ -265,16 +253,16 @@ class StudentNamespace(_Base):
     def on_submit(self, data=None):
         def work(now):
             payload(data)
-            attempt = live.submit(self._attempt(), now)
-            candidate_update(attempt.candidate, now)
+            attempt = live.submit(self._attempt(self._conn(), lock=True), now)
             return {"ok": True, "status": attempt.status.value}
 
-        return boundary("submit", work)
+        with self.admitting:      # a submit storm queues here, like a connect storm
+            return boundary("submit", work)
 
     def on_sync(self, data=None):
         def work(now):
             payload(data)
-            return {"ok": True, **live.attempt_state(self._attempt(), now)}
+            return {"ok": True, **live.attempt_state(self._attempt(self._conn()), now)}
 
         return boundary("sync", work)
 
@@ -329,9 +317,7 @@ class ProctorNamespace(_Base):
     def on_start_room(self, data=None):
         def work(now):
             user, room = self._room(payload(data, ("exam_id", "room_id")))
-            for attempt in live.start_room(room, user, now):
-                to_student(attempt.candidate_id, "attempt_state", live.attempt_state(attempt, now))
-                candidate_update(attempt.candidate, now)
+            live.start_room(room, user, now)
             return {"ok": True}
 
         return boundary("start_room", work)
@@ -341,22 +327,12 @@ class ProctorNamespace(_Base):
         reason = text_value(body.get("reason"), "reason", required=action == "pause")
         if body.get("candidate_id") is None:
             user, room = self._room(body)
-            moved = (pause_room if action == "pause" else resume_room)(
-                room, user, reason, now)
+            (live.pause_room if action == "pause" else live.resume_room)(room, user, reason, now)
         else:
             user, candidate = self._candidate(body)
             if candidate.room_id != body["room_id"]:
                 raise bad_event("The candidate is not in this room.", "candidate_id")
-            moved = [live.candidate_action(user, candidate, action, now, reason=reason)]
-        for attempt in moved:
-            if attempt.status == AttemptStatus.PAUSED:
-                to_student(attempt.candidate_id, "paused", {"reason": reason})
-            elif attempt.started_at == now and action == "resume":   # started by the room's resume
-                to_student(attempt.candidate_id, "attempt_state", live.attempt_state(attempt, now))
-            else:
-                to_student(attempt.candidate_id, "resumed",
-                           {"remaining_seconds": live.remaining_seconds(attempt, now)})
-            candidate_update(attempt.candidate, now)
+            live.candidate_action(user, candidate, action, now, reason=reason)
         return {"ok": True}
 
     def on_pause(self, data=None):
@@ -373,10 +349,7 @@ class ProctorNamespace(_Base):
             user, candidate = self._candidate(body)
             attempt = live.candidate_action(user, candidate, "extend", now, reason=reason,
                                             payload={"minutes": minutes})
-            remaining = live.remaining_seconds(attempt, now)
-            to_student(candidate.id, "time_extended", {"added_seconds": minutes * 60, "remaining_seconds": remaining})
-            candidate_update(candidate, now)
-            return {"ok": True, "remaining_seconds": remaining}
+            return {"ok": True, "remaining_seconds": live.remaining_seconds(attempt, now)}
 
         return boundary("extend", work)
 
@@ -387,8 +360,6 @@ class ProctorNamespace(_Base):
             reason = text_value(body["reason"], "reason", required=True)
             user, candidate = self._candidate(body)
             live.candidate_action(user, candidate, "move", now, reason=reason, payload={"kiosk": kiosk})
-            to_student(candidate.id, "moved", {"kiosk": kiosk})
-            candidate_update(candidate, now)
             return {"ok": True}
 
         return boundary("move", work)
@@ -399,8 +370,6 @@ class ProctorNamespace(_Base):
             reason = text_value(body["reason"], "reason", required=True)
             user, candidate = self._candidate(body)
             live.candidate_action(user, candidate, "terminate", now, reason=reason)
-            to_student(candidate.id, "terminated", {"reason": reason})
-            candidate_update(candidate, now)
             return {"ok": True}
 
         return boundary("terminate", work)
@@ -426,11 +395,8 @@ class ProctorNamespace(_Base):
 
     def on_message(self, data=None):
         def work(now):
-            user, room, candidate, text = self._text_for(data)
-            _row, told = live.message(user, room, candidate, text, now)
-            for candidate_id in told:
-                to_student(candidate_id, "notice", {"text": text})
-            return {"ok": True, "candidates": len(told)}
+            _row, told = live.message(*self._text_for(data), now)
+            return {"ok": True, "candidates": told}
 
         return boundary("message", work)
 
@@ -440,99 +406,6 @@ class ProctorNamespace(_Base):
             reason = text_value(body["reason"], "reason", required=True)
             user, candidate = self._candidate(body)
             token = live.issue_session_token(candidate, user, "manual", reason, now)
-            candidate_update(candidate, now)
             return {"ok": True, "token": token, "method": "manual", "verified": False}
 
         return boundary("issue_token", work)
-
-
-# --- the deadline sweeper ---------------------------------------------------------------------
-
-TIME_TICK_SECONDS = 15
-_student_namespace: StudentNamespace | None = None   # this process's /student handler
-
-
-def end_replaced_connection(sid: str) -> None:
-    """After a new token committed: tell the connection of the replaced one why it ends, and end it
-    (through the message queue, on whichever process holds it). The database already let it go, so
-    this process forgets it first: its disconnect handler then has nothing to write."""
-    if _student_namespace is not None:
-        with _student_namespace.lock:
-            _student_namespace.connections.pop(sid, None)
-    server, told = the_socketio.server, {"reason": "new_check_in"}
-    if server.manager.is_connected(sid, STUDENT):
-        # Here: straight to it. Through the queue it could arrive after the (local) disconnect.
-        server.emit("session_replaced", told, to=sid, namespace=STUDENT, ignore_queue=True)
-    else:
-        # Elsewhere: the emit and then the disconnect reach that process through the queue, in order.
-        the_socketio.emit("session_replaced", told, to=sid, namespace=STUDENT)
-    server.disconnect(sid, namespace=STUDENT)
-_sweepers: set[int] = set()
-_sweepers_lock = threading.Lock()
-
-
-def sweep_once(now: datetime | None = None, *, send_time: bool = False) -> tuple[list[Attempt], list[Incident]]:
-    """One pass (inside an app context): close and score due attempts, raise disconnect incidents,
-    commit, then tell the students and proctors. `send_time` also sends every online running
-    candidate a `time` tick."""
-    now = now or utcnow()
-    try:
-        closed = live.close_due_attempts(now)
-        for attempt in closed:
-            to_student(attempt.candidate_id, "closed", {"reason": "deadline"})
-            candidate_update(attempt.candidate, now)
-        threshold = current_app.config["LIVE_DISCONNECT_INCIDENT_SECONDS"]
-        incidents = live.report_long_disconnects(now, threshold)
-        for incident in incidents:
-            incident_update(incident)
-        session.commit()
-    except Exception:
-        session.rollback()
-        g.pop("live_outbox", None)
-        raise
-    _send_outbox()
-    if send_time:   # only to this process's connections: every process ticks its own students
-        mine = {info[1] for info in list(_student_namespace.connections.values())} if _student_namespace else set()
-        online = session.scalars(select(Attempt).where(Attempt.status == AttemptStatus.IN_PROGRESS,
-                                                       Attempt.connection_sid.is_not(None), Attempt.id.in_(mine)))
-        for attempt in online:
-            the_socketio.emit("time", live.time_payload(attempt, now), to=candidate_room(attempt.candidate_id),
-                              namespace=STUDENT)
-        session.rollback()
-    return closed, incidents
-
-
-def _sweep_loop(app, socketio: SocketIO) -> None:
-    interval = app.config["LIVE_SWEEP_INTERVAL_SECONDS"]
-    every = max(1, round(TIME_TICK_SECONDS / interval))
-    passes = 0
-    while True:
-        socketio.sleep(interval)
-        passes += 1
-        try:
-            with app.app_context():
-                sweep_once(send_time=passes % every == 0)
-        except Exception:
-            log.exception("deadline sweeper pass failed")
-
-
-def start_sweeper(app, socketio: SocketIO) -> bool:
-    """Start the sweeper once per process."""
-    with _sweepers_lock:
-        if os.getpid() in _sweepers:
-            return False
-        _sweepers.add(os.getpid())
-    socketio.start_background_task(_sweep_loop, app, socketio)
-    return True
-
-
-def register_namespaces(socketio: SocketIO) -> None:
-    """Attach the namespaces to the app's SocketIO; start the sweeper unless configured off
-    (LIVE_SWEEPER, default: on except when TESTING)."""
-    global _student_namespace
-    _student_namespace = StudentNamespace()
-    socketio.on_namespace(_student_namespace)
-    socketio.on_namespace(ProctorNamespace())
-    app = getattr(getattr(socketio, "sockio_mw", None), "flask_app", None)
-    if app is not None and app.config.get("LIVE_SWEEPER", not app.config.get("TESTING", False)):
-        start_sweeper(app, socketio)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,13 +25,12 @@ from sqlalchemy import func, select
 
 from exam_server.accounts.models import User
 from exam_server.bank.models import ItemVersion
-from exam_server.bank.services import version_to_item
 from exam_server.core import signals
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Conflict, NotFound
-from exam_server.exams import services as exam_services
+from exam_server.exams import papers
 from exam_server.exams.models import Candidate, Exam, ExamForm, ExamFormItem
-from exam_server.live.models import AnswerEvent, Attempt
+from exam_server.live.models import Attempt
 from exam_server.results import scoring
 from exam_server.results.models import Correction, EssayPolicy, EssayScore, Result, ResultItem
 from item_bank import types as item_types
@@ -51,28 +49,14 @@ def _bad(field: str, message: str, code: str = "bad_value") -> ApiError:
 
 # --- inputs of scoring ----------------------------------------------------------------------
 
-def _latest_answers(attempt: Attempt) -> dict[int, Any]:
-    """The live feature's `latest_answers(attempt)`; while it is not there, read the answer events
-    the protocol describes (the highest client_seq per question wins)."""
-    for name in ("exam_server.live.services", "exam_server.live.answers", "exam_server.live.attempts"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        latest = getattr(module, "latest_answers", None)
-        if latest is not None:
-            return {int(k): v for k, v in latest(attempt).items()}
-    rows = session.execute(select(AnswerEvent.question_number, AnswerEvent.response)
-                           .where(AnswerEvent.attempt_id == attempt.id, AnswerEvent.kind == "answer")
-                           .order_by(AnswerEvent.client_seq))
-    return {number: response for number, response in rows}
-
-
 def paper_questions(candidate: Candidate) -> list[scoring.Question]:
-    return [scoring.Question(number=entry.number, item_version_id=entry.item_version.id,
-                             content=version_to_item(entry.item_version).content,
-                             points=scoring.to_decimal(entry.points))
-            for entry in exam_services.paper_for(candidate)]
+    return _questions(papers.paper(candidate.id))
+
+
+def _questions(paper: papers.Paper) -> list[scoring.Question]:
+    return [scoring.Question(number=q.number, item_version_id=q.question.item_version_id, content=q.question.content,
+                             points=scoring.to_decimal(q.question.points))
+            for q in paper.questions]
 
 
 def exam_corrections(exam_id: int) -> scoring.Corrections:
@@ -141,9 +125,13 @@ def attempt_essay_scores(attempt_id: int) -> list[EssayScore]:
                                 .order_by(EssayScore.question_number, EssayScore.round)))
 
 
-def _manual_fractions(attempt: Attempt, questions: list[scoring.Question]) -> dict[int, Decimal]:
+def _manual_fractions(attempt: Attempt, questions: list[scoring.Question],
+                      scores: dict[int, list[EssayScore]] | None = None) -> dict[int, Decimal]:
+    if scores is None:
+        scores = _essay_scores(attempt.id)
+    if not scores:
+        return {}
     policy = essay_policy(attempt.exam_id)
-    scores = _essay_scores(attempt.id)
     fractions = {}
     for q in questions:
         if q.number in scores:
@@ -160,26 +148,37 @@ def latest_result(attempt_id: int) -> Result | None:
                           .order_by(Result.version.desc()).limit(1))
 
 
+def _store_many(scored: list[tuple[Attempt, scoring.PaperScore, str]]) -> list[Result]:
+    """Append a result version per attempt: a fixed number of statements for the whole batch."""
+    if not scored:
+        return []
+    ids = [attempt.id for attempt, _paper, _reason in scored]
+    previous = dict(session.execute(select(Result.attempt_id, func.max(Result.version))
+                                    .where(Result.attempt_id.in_(ids)).group_by(Result.attempt_id)).all())
+    now = utcnow()
+    results = [Result(attempt_id=attempt.id, candidate_id=attempt.candidate_id, exam_id=attempt.exam_id,
+                      version=(previous.get(attempt.id) or 0) + 1, status=paper.status, raw_points=paper.raw_points,
+                      max_points=paper.max_points, score=paper.score, pending_essays=paper.pending,
+                      reason=reason[:64], computed_at=now)
+               for attempt, paper, reason in scored]
+    session.add_all(results)
+    session.flush()
+    session.add_all([ResultItem(result_id=result.id, question_number=q.number, item_version_id=q.item_version_id,
+                                response=q.response, max_points=q.max_points, fraction=q.fraction, points=q.points,
+                                needs_manual=q.needs_manual, dropped=q.dropped, invalid=q.invalid)
+                     for result, (_attempt, paper, _reason) in zip(results, scored) for q in paper.questions])
+    session.flush()
+    for result in results:
+        session.expire(result, ["items"])
+        signals.result_stored.send(result.exam_id, result_id=result.id, attempt_id=result.attempt_id,
+                                   candidate_id=result.candidate_id, version=result.version, status=result.status,
+                                   score=result.score, raw_points=result.raw_points, max_points=result.max_points,
+                                   reason=result.reason, at=result.computed_at)
+    return results
+
+
 def _store(attempt: Attempt, paper: scoring.PaperScore, reason: str) -> Result:
-    previous = session.scalar(select(func.max(Result.version)).where(Result.attempt_id == attempt.id)) or 0
-    result = Result(attempt_id=attempt.id, candidate_id=attempt.candidate_id, exam_id=attempt.exam_id,
-                    version=previous + 1, status=paper.status, raw_points=paper.raw_points,
-                    max_points=paper.max_points, score=paper.score, pending_essays=paper.pending,
-                    reason=reason[:64], computed_at=utcnow())
-    session.add(result)
-    session.flush()
-    for q in paper.questions:
-        session.add(ResultItem(result_id=result.id, question_number=q.number, item_version_id=q.item_version_id,
-                               response=q.response, max_points=q.max_points, fraction=q.fraction,
-                               points=q.points, needs_manual=q.needs_manual, dropped=q.dropped,
-                               invalid=q.invalid))
-    session.flush()
-    session.expire(result, ["items"])
-    signals.result_stored.send(result.exam_id, result_id=result.id, attempt_id=result.attempt_id,
-                               candidate_id=result.candidate_id, version=result.version, status=result.status,
-                               score=result.score, raw_points=result.raw_points, max_points=result.max_points,
-                               reason=result.reason, at=result.computed_at)
-    return result
+    return _store_many([(attempt, paper, reason)])[0]
 
 
 def _score(attempt: Attempt, answers: dict[int, Any], reason: str) -> Result:
@@ -193,10 +192,36 @@ def _score(attempt: Attempt, answers: dict[int, Any], reason: str) -> Result:
 
 def score_attempt(attempt: Attempt, answers: dict[int, Any] | None = None) -> Result:
     """Score an attempt from its latest answers (the live feature's) and append a result version.
-    Called at submit and at the deadline; flushes, the caller commits."""
+    Flushes, the caller commits."""
     if answers is None:
-        answers = _latest_answers(attempt)
+        return score_attempts([attempt])[0]
     return _score(attempt, {int(k): v for k, v in answers.items()}, "submit")
+
+
+def score_attempts(attempts: list[Attempt]) -> list[Result]:
+    """Score attempts at submit or at the deadline from their latest answers: a fixed number of
+    statements for the whole batch (the sweeper closes a room's attempts together)."""
+    from exam_server.live.services import latest_answers_many  # the live feature's answers
+
+    if not attempts:
+        return []
+    ids = [attempt.id for attempt in attempts]
+    answers = latest_answers_many(ids)
+    paper_of = papers.papers(attempt.candidate_id for attempt in attempts)
+    essays: dict[int, dict[int, list[EssayScore]]] = {}
+    for row in session.scalars(select(EssayScore).where(EssayScore.attempt_id.in_(ids))):
+        essays.setdefault(row.attempt_id, {}).setdefault(row.question_number, []).append(row)
+    by_exam: dict[int, tuple[Exam, scoring.Corrections]] = {}
+    scored = []
+    for attempt in attempts:
+        if attempt.exam_id not in by_exam:
+            by_exam[attempt.exam_id] = (session.get(Exam, attempt.exam_id), exam_corrections(attempt.exam_id))
+        exam, corrections = by_exam[attempt.exam_id]
+        questions = _questions(paper_of[attempt.candidate_id])
+        paper = scoring.score_paper(questions, answers.get(attempt.id, {}), exam.score_rounding.value, corrections,
+                                    _manual_fractions(attempt, questions, essays.get(attempt.id, {})))
+        scored.append((attempt, paper, "submit"))
+    return _store_many(scored)
 
 
 def rescore(attempt: Attempt, reason: str) -> Result:

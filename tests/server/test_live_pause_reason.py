@@ -19,7 +19,7 @@ def test_attempt_state_carries_the_pause_reason(app, exam, users):
     from exam_server.core.db import session
     from exam_server.exams.models import Candidate, ExamRoom
     from exam_server.live import services as live
-    from exam_server.live.proctoring import pause_room, resume_room
+    from exam_server.live.services import pause_room, resume_room
 
     t0 = datetime.now(UTC)
     with app.app_context():

@@ -137,27 +137,49 @@ def test_illegal_moves_are_refused(exam, users, ctx):
     assert not live.maybe_start(attempt, t0)     # the room has not been started
 
 
+def _holder(attempt, users):
+    """The attempt's slot held by a connection "sid-1" with a fresh token (what /student does)."""
+    from exam_server.live import services as live
+    from exam_server.live.answers import Holder
+    from exam_server.live.tokens import token_hash
+
+    token = live.issue_session_token(attempt.candidate, _user(users["proctor1"]), "manual", "test")
+    attempt.connection_sid = "sid-1"
+    return Holder(attempt.id, "sid-1", token_hash(token))
+
+
 def test_answers_idempotent_and_out_of_order(exam, users, ctx):
     from exam_server.core.db import session
-    from exam_server.exams.services import paper_for
     from exam_server.live import services as live
     from exam_server.live.models import AnswerEvent
 
     t0 = datetime.now(UTC)
     attempt = _started(exam, users, 1, t0)
-    numbers = {e.item_version.item_type: e.number for e in paper_for(attempt.candidate)}
+    holder, paper = _holder(attempt, users), live.paper_of(attempt.candidate_id)
+    numbers = {q.question.item_type: q.number for q in paper.questions}
     q = numbers["numeric"]
-    assert live.save_answer(attempt, q, "3", 5, t0) == 5
-    assert live.save_answer(attempt, q, "1", 2, t0) == 2          # older, arrives late
-    assert live.save_answer(attempt, q, "3", 5, t0) == 5          # replay: stored once
+    assert live.save_answer(holder, paper, q, "3", 5, t0) == 5
+    assert live.save_answer(holder, paper, q, "1", 2, t0) == 2          # older, arrives late
+    assert live.save_answer(holder, paper, q, "3", 5, t0) == 5          # replay: stored once
     assert live.latest_answers(attempt) == {q: "3"}
     with pytest.raises(live.LiveError) as refused:
-        live.save_answer(attempt, q, "4", 5, t0)                   # same seq, other content
+        live.save_answer(holder, paper, q, "4", 5, t0)                   # same seq, other content
     assert refused.value.code == "seq_reused"
-    live.save_flag(attempt, q, True, 6, t0)
+    live.save_flag(holder, paper, q, True, 6, t0)
     assert live.flags(attempt) == [q]
-    live.save_answer(attempt, q, None, 7, t0)                    # cleared
+    live.save_answer(holder, paper, q, None, 7, t0)                    # cleared
     assert live.latest_answers(attempt) == {}
+    assert session.scalar(select(func.count()).select_from(AnswerEvent)) == 4
+    # Nothing is stored for a connection that no longer holds the slot, or after the deadline.
+    from exam_server.live.answers import Holder
+
+    with pytest.raises(live.LiveError) as refused:
+        live.save_answer(Holder(attempt.id, "sid-2", holder.token_hash), paper, q, "5", 8, t0)
+    assert refused.value.code == "bad_token"
+    with pytest.raises(live.LiveError) as refused:
+        live.save_answer(holder, paper, q, "5", 9, t0 + timedelta(minutes=91))
+    assert refused.value.code == "attempt_not_active"
+    assert live.save_answer(holder, paper, q, None, 7, t0 + timedelta(minutes=91)) == 7   # a replay still acks
     assert session.scalar(select(func.count()).select_from(AnswerEvent)) == 4
 
 
@@ -174,5 +196,10 @@ def test_sweeper_closes_and_scores(exam, users, ctx):
     closed = live.close_due_attempts(t0 + timedelta(minutes=91))
     assert closed == [first]                                      # the other has 15 more minutes
     assert first.status == AttemptStatus.CLOSED and second.status == AttemptStatus.IN_PROGRESS
-    assert session.scalar(select(func.count()).select_from(Result).where(Result.attempt_id == first.id)) == 1
     assert live.close_due_attempts(t0 + timedelta(minutes=91)) == []   # once
+    # Scored after the close, in a batch, once.
+    from exam_server.live.scoring import score_pending
+
+    assert score_pending(t0 + timedelta(minutes=91)) == [first] and first.scored_at is not None
+    assert score_pending(t0 + timedelta(minutes=92)) == []
+    assert session.scalar(select(func.count()).select_from(Result).where(Result.attempt_id == first.id)) == 1

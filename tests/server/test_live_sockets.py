@@ -38,6 +38,12 @@ def events(client, namespace, name=None):
     return [e for e in got if name is None or e["name"] == name]
 
 
+def rows(updates, candidate_id=None):
+    """The CANDIDATE rows of `room_update` pushes, in order (of one candidate if given)."""
+    return [c for u in updates for c in u["args"][0]["candidates"]
+            if candidate_id is None or c["candidate_id"] == candidate_id]
+
+
 def ack(client, event, data, namespace):
     return client.emit(event, data, namespace=namespace, callback=True)
 
@@ -150,8 +156,11 @@ def test_after_deadline_and_revoked_token(app, sio, exam, token_for):
     pupil, _boss, state = started(app, sio, exam, token_for)
     question = state["paper"]["questions"][0]["number"]
     with app.app_context():
+        from exam_server.live.clock import due_at_for
+
         attempt = session.get(Attempt, state["attempt_id"])
         attempt.started_at = datetime.now(UTC) - timedelta(minutes=91)
+        attempt.due_at = due_at_for(attempt)     # what every move of the clock keeps
         session.commit()
     late = ack(pupil, "answer", {"question": question, "response": "A", "client_seq": 1}, "/student")
     assert late["error"] == "attempt_not_active"
@@ -190,8 +199,10 @@ def test_proctor_actions_reach_the_student_and_are_audited(app, sio, exam, token
     assert ack(boss, "terminate", {"candidate_id": cid}, "/proctor")["error"] == "bad_event"  # reason required
     assert ack(boss, "terminate", {"candidate_id": cid, "reason": "phone"}, "/proctor") == {"ok": True}
     assert events(pupil, "/student", "terminated")[0]["args"][0] == {"reason": "phone"}
-    updates = events(boss, "/proctor", "candidate_update")
-    assert updates[-1]["args"][0]["state"] == "terminated"
+    updates = rows(events(boss, "/proctor", "room_update"), cid)
+    assert updates[-1]["state"] == "terminated"
+    versions = [row["version"] for row in updates]
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)   # each push newer
     with app.app_context():
         from exam_server.core.db import session
 
@@ -231,14 +242,15 @@ def test_proctor_role_checked_per_event(app, sio, exam, token_for, users):
 
 def test_sweeper_closes_and_reports_disconnects(app, sio, exam, token_for):
     from exam_server.live.models import Attempt, Incident
-    from exam_server.live.sockets import sweep_once
+    from exam_server.live.sweeper import sweep_once
     from exam_server.results.models import Result
 
     pupil, boss, state = started(app, sio, exam, token_for)
     events(boss, "/proctor")
     with app.app_context():
-        closed, incidents = sweep_once(datetime.now(UTC) + timedelta(minutes=30), send_time=True)
+        closed, incidents = sweep_once(datetime.now(UTC) + timedelta(minutes=30))
         assert closed == [] and incidents == []
+        app.extensions["live_relay"].send_time()          # every process ticks its own students
     assert events(pupil, "/student", "time")[0]["args"][0]["status"] == "in_progress"
     with app.app_context():
         closed, _ = sweep_once(datetime.now(UTC) + timedelta(minutes=91))
@@ -348,41 +360,42 @@ def test_a_proctor_message_reaches_the_candidate_or_the_whole_room(app, sio, exa
             (exam.candidate(1), "Ngồi thẳng lưng"), (None, "Còn 15 phút")]
 
 
-def test_candidate_updates_carry_versions_in_commit_order(app, sio, exam, token_for):
-    """Two transactions push the same candidate: the one that bumps second waits for the first to
-    commit, so its higher version comes with the first one's change in it."""
+def test_candidate_versions_follow_commit_order(app, sio, exam, token_for):
+    """Two transactions change the same attempt: the second waits on the first's row lock, so its
+    higher version comes with the first one's change in it (the proctor page keeps the highest)."""
     import threading
 
-    from flask import g
-
+    from exam_server.accounts.models import User
     from exam_server.core.db import session
     from exam_server.exams.models import Candidate
-    from exam_server.live.models import Attempt
-    from exam_server.live.sockets import candidate_update
+    from exam_server.live import services as live
 
     _pupil, boss, state = started(app, sio, exam, token_for)
     cid = exam.candidate(1)
     joined = ack(boss, "join", {"exam_id": exam.exam_id, "room_id": exam.room_id}, "/proctor")
     before = next(c for c in joined["room"]["candidates"] if c["candidate_id"] == cid)["version"]
-    bumped, release, pushed = threading.Event(), threading.Event(), {}
+    events(boss, "/proctor")
+    locked, release = threading.Event(), threading.Event()
 
     def first():
         with app.app_context():
-            session.get(Attempt, state["attempt_id"]).kiosk = "K-09"
-            candidate_update(session.get(Candidate, cid), datetime.now(UTC))
-            pushed["first"] = g.pop("live_outbox")[0][1]
-            bumped.set()
+            admin = session.get(User, 1) or session.scalars(select(User)).first()
+            live.candidate_action(admin, session.get(Candidate, cid), "move", datetime.now(UTC), reason="screen",
+                                  payload={"kiosk": "K-09"})
+            locked.set()
             release.wait(10)
             session.commit()
 
     thread = threading.Thread(target=first)
     thread.start()
-    assert bumped.wait(10)
-    threading.Timer(0.3, release.set).start()   # the second waits on the first's row lock until then
+    assert locked.wait(10)
+    threading.Timer(0.3, release.set).start()   # the second waits on the first's lock until then
     with app.app_context():
-        candidate_update(session.get(Candidate, cid), datetime.now(UTC))
-        second = g.pop("live_outbox")[0][1]
+        admin = session.scalars(select(User).where(User.username == "admin")).one()
+        live.candidate_action(admin, session.get(Candidate, cid), "extend", datetime.now(UTC), reason="noise",
+                              payload={"minutes": 5})
         session.commit()
     thread.join(10)
-    assert pushed["first"]["version"] == before + 1 and pushed["first"]["kiosk"] == "K-09"
-    assert second["version"] == before + 2 and second["kiosk"] == "K-09"
+    pushed = rows(events(boss, "/proctor", "room_update"), cid)
+    assert [r["version"] for r in pushed][-1] == before + 2
+    assert pushed[-1]["kiosk"] == "K-09" and pushed[-1]["remaining_seconds"] > 90 * 60

@@ -1,0 +1,166 @@
+"""Candidates' papers for live delivery and scoring, loaded once and kept.
+
+A paper never changes once assembled: a form pins item versions (immutable rows) and a candidate's
+paper records its orders. So a form (its versions, points, and each version's student view
+without the key) is read once per process with one eager query and kept in an LRU by form id,
+and a candidate's paper is that form plus the candidate's recorded orders (one small row). Forms
+re-assembled in a draft exam get new ids: nothing cached can go stale.
+
+`paper(candidate_id)` / `papers(candidate_ids)` are what the live exam uses on its hot paths
+(answer checks, the paper sent at start, scoring at submit and deadline): a fixed number of
+statements whatever the paper's length, none when the form is cached.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from exam_server.bank.models import ItemVersion
+from exam_server.bank.services import version_to_item
+from exam_server.core.db import session
+from exam_server.core.errors import NotFound
+from exam_server.exams import forms as paper_lib
+from exam_server.exams.models import Candidate, CandidatePaper, Exam, ExamForm, ExamFormItem
+from item_bank import types as item_types
+from item_bank.model import ItemContent
+
+FORM_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class FormQuestion:
+    """One item of a form: the pinned version's content WITH its key (for checks and scoring, never
+    for a browser) and its student view without the key."""
+
+    position: int
+    item_version_id: int
+    item_type: str
+    content: ItemContent
+    points: float
+    view: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FormData:
+    form_id: int
+    code: str
+    exam: dict[str, Any]
+    questions: tuple[FormQuestion, ...]
+
+
+@dataclass(frozen=True)
+class PaperQuestion:
+    number: int                          # 1-based, in the candidate's order
+    question: FormQuestion
+    option_order: dict[str, list[str]]   # body list -> choice ids in the order shown
+
+
+@dataclass(frozen=True)
+class Paper:
+    candidate_id: int
+    candidate_number: str
+    form: FormData
+    questions: tuple[PaperQuestion, ...]
+
+    def question(self, number: int) -> PaperQuestion | None:
+        return self.questions[number - 1] if 1 <= number <= len(self.questions) else None
+
+    def render(self) -> dict[str, Any]:
+        """What the candidate's browser may see: student views in paper order, options reordered.
+        Never a key, an item identifier or a version id."""
+        shown = [{"number": q.number, "points": q.question.points,
+                  **paper_lib.reorder_view(q.question.view, q.option_order)} for q in self.questions]
+        return {"exam": self.form.exam, "form_code": self.form.code, "candidate_number": self.candidate_number,
+                "total_points": math.fsum(q["points"] for q in shown), "questions": shown}
+
+
+class _FormCache:
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, form_id: int) -> FormData | None:
+        with self.lock:
+            found = self.items.get(form_id)
+            if found is not None:
+                self.items.move_to_end(form_id)
+            return found
+
+    def put(self, form: FormData) -> None:
+        with self.lock:
+            self.items[form.form_id] = form
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_forms = _FormCache(FORM_CACHE_SIZE)
+
+
+def _load_forms(form_ids: set[int]) -> None:
+    missing = [fid for fid in form_ids if _forms.get(fid) is None]
+    if not missing:
+        return
+    rows = session.scalars(select(ExamForm).where(ExamForm.id.in_(missing))
+                           .options(selectinload(ExamForm.items).selectinload(ExamFormItem.item_version)
+                                    .selectinload(ItemVersion.item),
+                                    selectinload(ExamForm.exam))).all()
+    for form in rows:
+        exam: Exam = form.exam
+        questions = []
+        for item in form.items:
+            content = version_to_item(item.item_version)
+            questions.append(FormQuestion(position=item.position, item_version_id=item.item_version_id,
+                                          item_type=item.item_version.item_type, content=content.content,
+                                          points=item.points, view=item_types.student_view(content)))
+        _forms.put(FormData(form_id=form.id, code=form.code, questions=tuple(questions), exam={
+            "id": exam.id, "title": exam.title, "subject": exam.subject, "grade": exam.grade,
+            "duration_minutes": exam.duration_minutes, "delivery_mode": exam.delivery_mode.value}))
+
+
+def papers(candidate_ids: Iterable[int]) -> dict[int, Paper]:
+    """The papers of these candidates (those that have one), in two statements at most."""
+    ids = list(set(candidate_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(CandidatePaper.candidate_id, CandidatePaper.form_id, CandidatePaper.item_order,
+                                  CandidatePaper.option_orders, Candidate.candidate_number)
+                           .join(Candidate, Candidate.id == CandidatePaper.candidate_id)
+                           .where(CandidatePaper.candidate_id.in_(ids))).all()
+    _load_forms({row.form_id for row in rows})
+    found = {}
+    for row in rows:
+        form = _forms.get(row.form_id)
+        if form is None:      # evicted between the load and here: load it alone
+            _load_forms({row.form_id})
+            form = _forms.get(row.form_id)
+        questions = []
+        for number, position in enumerate(row.item_order, start=1):
+            question = form.questions[position]
+            questions.append(PaperQuestion(number, question,
+                                           row.option_orders.get(str(question.item_version_id), {})))
+        found[row.candidate_id] = Paper(row.candidate_id, row.candidate_number, form, tuple(questions))
+    return found
+
+
+def paper(candidate_id: int) -> Paper:
+    found = papers([candidate_id]).get(candidate_id)
+    if found is None:
+        raise NotFound("This candidate has no paper yet: assemble the exam first.", "candidate_id")
+    return found
+
+
+def question_counts(candidate_ids: Iterable[int]) -> dict[int, int]:
+    """How many questions each candidate's paper has (0 without a paper)."""
+    ids = list(set(candidate_ids))
+    counts = dict.fromkeys(ids, 0)
+    if ids:
+        for candidate_id, order in session.execute(select(CandidatePaper.candidate_id, CandidatePaper.item_order)
+                                                   .where(CandidatePaper.candidate_id.in_(ids))):
+            counts[candidate_id] = len(order)
+    return counts
