@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -99,10 +100,13 @@ class _FormCache:
                 self.items.popitem(last=False)
 
 
-_forms = _FormCache(FORM_CACHE_SIZE)
+def _cache() -> _FormCache:
+    """One cache per application (so per database): a test's fresh database reuses form ids."""
+    return current_app.extensions.setdefault("exam_papers", _FormCache(FORM_CACHE_SIZE))
 
 
 def _load_forms(form_ids: set[int]) -> None:
+    _forms = _cache()
     missing = [fid for fid in form_ids if _forms.get(fid) is None]
     if not missing:
         return
@@ -133,6 +137,7 @@ def papers(candidate_ids: Iterable[int]) -> dict[int, Paper]:
                            .join(Candidate, Candidate.id == CandidatePaper.candidate_id)
                            .where(CandidatePaper.candidate_id.in_(ids))).all()
     _load_forms({row.form_id for row in rows})
+    _forms = _cache()
     found = {}
     for row in rows:
         form = _forms.get(row.form_id)

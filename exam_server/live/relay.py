@@ -73,6 +73,17 @@ class Relay:
         self.running = False
 
     # --- running ----------------------------------------------------------------------------------
+    def prime(self) -> None:
+        """Start the tail at the log's end now, at start-up: what is committed from here on is
+        told. (Left lazy, the first read would skip the very event that woke it.) A database that
+        is down or not yet migrated leaves it to the first read."""
+        try:
+            with self.context():
+                self.high = session.scalar(select(func.max(LiveEvent.id))) or 0
+                session.rollback()
+        except Exception:
+            log.warning("live relay: the event log could not be read at start-up", exc_info=True)
+
     def start(self) -> None:
         self.running = True
         self.socketio.start_background_task(self._loop)

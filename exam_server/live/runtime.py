@@ -107,6 +107,7 @@ def init_app(app: Flask, socketio) -> LiveRuntime:
     app.extensions["live_relay"] = relay
     socketio.on_namespace(StudentNamespace(runtime))
     socketio.on_namespace(ProctorNamespace())
+    relay.prime()
     if app.config.get("LIVE_BACKGROUND", not app.config.get("TESTING", False)):
         relay.start()
         if app.config.get("LIVE_SWEEPER", True):

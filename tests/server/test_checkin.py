@@ -349,7 +349,8 @@ def test_chip_token_connects_to_student_and_proctors_hear_of_mismatches(setup, m
     assert pupil.is_connected("/student")
     state = next(e for e in pupil.get_received("/student") if e["name"] == "attempt_state")["args"][0]
     assert state["status"] == "not_started"
-    update = [e["args"][0] for e in boss.get_received("/proctor") if e["name"] == "candidate_update"]
+    update = [row for e in boss.get_received("/proctor") if e["name"] == "room_update"
+              for row in e["args"][0]["candidates"]]
     assert update and update[0]["candidate_id"] == setup.candidate_id
     assert update[0]["checkin"] == {"method": "chip", "verified": True}
     pupil.disconnect("/student")
@@ -461,7 +462,8 @@ def test_manual_admission_names_the_proctor_and_is_pushed(setup, app, token_for,
     assert checkin["actor"]["full_name"]
     received = boss.get_received("/proctor")
     assert [e["args"][0]["id"] for e in received if e["name"] == "checkin"] == [checkin["id"]]
-    update = [e["args"][0] for e in received if e["name"] == "candidate_update"]
+    update = [row for e in received if e["name"] == "room_update" for row in e["args"][0]["candidates"]
+              if row["candidate_id"] == setup.candidate_id]
     assert update[-1]["checkin"] == {"method": "manual", "verified": False}
     boss.disconnect("/proctor")
 
