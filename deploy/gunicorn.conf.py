@@ -6,8 +6,9 @@ One worker per gunicorn process, a gevent worker: live exams keep a websocket pe
 open, and a Socket.IO session lives in one process. gunicorn's own load balancing is not
 sticky, so Flask-SocketIO needs `workers = 1`; to use more cores run several gunicorn
 processes on different ports (the systemd template `exam-server@PORT.service`), all with the
-same EXAM_REDIS_URL (the Socket.IO message queue), behind nginx's sticky upstream (`ip_hash`
-in nginx.conf). tests/deploy runs two of these processes behind nginx.
+same EXAM_REDIS_URL (the Socket.IO message queue) and each its own EXAM_NODE_NAME, behind
+nginx (least_conn, with long-polling kept on its process by the exam_node cookie: nginx.conf).
+tests/deploy runs two of these processes behind nginx; tests/chaos kills and restarts them.
 """
 
 bind = "127.0.0.1:8000"           # overridden per process: --bind 127.0.0.1:%i in the unit
@@ -30,3 +31,24 @@ accesslog = "-"                   # stdout: the journal under systemd
 errorlog = "-"
 # nginx on the same host is the only client; gunicorn trusts its X-Forwarded-Proto (https).
 forwarded_allow_ips = "127.0.0.1,::1"
+
+
+def post_worker_init(worker):
+    """A restart (SIGTERM) must not strand students until the graceful timeout ends: once the
+    worker has stopped accepting, the live runtime frees this process's connection slots and
+    closes its students' transports, and their pages reconnect at once through nginx to another
+    process (exam_server.live.runtime.drain_on_term). gunicorn has no SIGTERM hook: wrap its handler."""
+    import signal
+
+    import gevent
+
+    from exam_server.live.runtime import drain_on_term
+
+    stop = worker.handle_exit
+
+    def handle_exit(sig, frame):
+        stop(sig, frame)
+        gevent.spawn(drain_on_term, worker.wsgi)
+
+    worker.handle_exit = handle_exit
+    signal.signal(signal.SIGTERM, handle_exit)

@@ -30,7 +30,6 @@ from pathlib import Path
 import pytest
 import requests
 import socketio as sio_client
-from requests.adapters import HTTPAdapter
 
 from tests.conftest import IN_CI, PASSWORD
 from tests.server.exam_factories import live_exam
@@ -90,13 +89,18 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
+# The node names of the two processes, as nginx.conf's map knows them (systemd names a process
+# by its port; here the ports are free ones, the names stay those of the file).
+NODES = ("8000", "8001")
+
+
 def site_config(upstream_ports, https_port, http_port, cert: Path, key: Path) -> str:
     """deploy/nginx.conf with the machine-specific text replaced (each must occur exactly as
     written in the file, so the test breaks rather than silently testing something else)."""
     text = (DEPLOY / "nginx.conf").read_text()
     substitutions = [
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_ports[0]};", 1),
-        ("server 127.0.0.1:8001;", f"server 127.0.0.1:{upstream_ports[1]};", 1),
+        ("server 127.0.0.1:8000", f"server 127.0.0.1:{upstream_ports[0]}", 3),   # the group, its own, a backup
+        ("server 127.0.0.1:8001", f"server 127.0.0.1:{upstream_ports[1]}", 3),
         ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;", 1),
         ("listen 80;", f"listen 127.0.0.1:{http_port};", 1),
         ("ssl_certificate     /etc/ssl/certs/exam.pem;", f"ssl_certificate     {cert};", 1),
@@ -129,24 +133,10 @@ http {{
 """
 
 
-class SourceAddress(HTTPAdapter):
-    """requests from a chosen loopback address: nginx's ip_hash picks the gunicorn by it."""
-
-    def __init__(self, address: str):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def https_session(cert: Path, source: str | None = None) -> requests.Session:
+def https_session(cert: Path) -> requests.Session:
     http = requests.Session()
     http.trust_env = False   # else REQUESTS_CA_BUNDLE (or a proxy) from the environment wins over `verify`
     http.verify = str(cert)
-    if source:
-        http.mount("https://", SourceAddress(source))
     return http
 
 
@@ -192,14 +182,6 @@ class Stack:
                 return lines
             time.sleep(0.02)
 
-    def upstream_of(self, source: str) -> str:
-        """Which gunicorn nginx sends this client address to (a probe request, then its log line)."""
-        probe = uuid.uuid4().hex
-        assert https_session(self.cert, source).get(f"{self.base}/healthz?probe={probe}", timeout=5).ok
-        [line] = self.logged(probe)
-        assert line.startswith(source + " "), line
-        return re.search(r"upstream=(\S+)", line).group(1)
-
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, postgresql_url, redis_url):
@@ -233,14 +215,14 @@ def stack(tmp_path_factory, postgresql_url, redis_url):
 
     procs, logs, files = [], [], []
     try:
-        for name, port in zip("ab", g_ports):
+        for name, port, node in zip("ab", g_ports, NODES):
             log = tmp_path / f"gunicorn-{name}.log"
             out = open(log, "wb")  # noqa: SIM115 - closed below
             files.append(out)
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"),
                  "--bind", f"127.0.0.1:{port}", "exam_server.wsgi:app"],
-                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
+                env={**env, "EXAM_NODE_NAME": node}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
             logs.append(log)
         log = tmp_path / "nginx.out"
         out = open(log, "wb")  # noqa: SIM115 - closed below
@@ -363,12 +345,12 @@ def test_live_exam_through_nginx(app, client, token_for, users, stack):
     room = http.get(f"{stack.base}/proctor/exams/{exam.exam_id}/rooms/{exam.room_id}", timeout=5)
     assert room.status_code == 200 and f"{stack.base}/exam" in room.text
 
-    # ip_hash: the proctor (127.0.0.1) lands on one gunicorn; find a client address that lands
-    # on the other one for the student.
-    proctor_upstream = stack.upstream_of("127.0.0.1")
-    student_source = next((source for source in (f"127.0.{n}.1" for n in range(1, 64))
-                           if stack.upstream_of(source) != proctor_upstream), None)
-    assert student_source, "every address went to one gunicorn: is the upstream balanced?"
+    # The exam_node cookie pins a Socket.IO session to its process: the proctor's websocket to the
+    # first gunicorn, the student's long-polling (many requests) to the second.
+    proctor_upstream, student_upstream = stack.upstreams
+    proctor_cookie = f"{cookie}; exam_node={NODES[0]}"
+    student_http = https_session(stack.cert)
+    student_http.cookies.set("exam_node", NODES[1], path="/socket.io/")
     where = {"exam_id": exam.exam_id, "room_id": exam.room_id}
 
     # Socket.IO only from the server's own origin, as the browser sees it (https, host and port).
@@ -390,7 +372,7 @@ def test_live_exam_through_nginx(app, client, token_for, users, stack):
 
     got: dict[str, list] = {"attempt_state": [], "paused": []}
     arrived = {name: threading.Event() for name in got}
-    student = sio_client.Client(reconnection=False, http_session=https_session(stack.cert, student_source))
+    student = sio_client.Client(reconnection=False, http_session=student_http)
     proctor = sio_client.Client(reconnection=False, http_session=https_session(stack.cert))
     for name, seen in got.items():
         def handler(data, seen=seen, event=arrived[name]):
@@ -404,7 +386,7 @@ def test_live_exam_through_nginx(app, client, token_for, users, stack):
                         wait_timeout=10)
         assert arrived["attempt_state"].wait(5) and got["attempt_state"][0]["status"] == "not_started"
         arrived["attempt_state"].clear()
-        proctor.connect(stack.base, namespaces=["/proctor"], headers={"Cookie": cookie},
+        proctor.connect(stack.base, namespaces=["/proctor"], headers={"Cookie": proctor_cookie},
                         transports=["websocket"], wait_timeout=10)
         assert proctor.transport() == "websocket"
         joined = proctor.call("join", where, namespace="/proctor", timeout=10)
@@ -421,13 +403,15 @@ def test_live_exam_through_nginx(app, client, token_for, users, stack):
         student.disconnect()
         proctor.disconnect()
 
-    # Where each connection went, from nginx's log: the student's to one gunicorn, the proctor's
-    # websocket to the other, and nothing of the websocket or the polling bypassed nginx.
+    # Where each connection went, from nginx's log: the student's requests all to one gunicorn,
+    # the proctor's websocket to the other, and nothing of the websocket or the polling bypassed
+    # nginx; each process named itself in the cookie.
     time.sleep(0.2)   # the last lines of the connections just closed
     sockets = [line for line in stack.access_log() if "/socket.io/" in line]
-    student_upstreams = {re.search(r"upstream=(\S+)", line).group(1)
-                         for line in sockets if line.startswith(student_source + " ")}
-    assert student_upstreams and proctor_upstream not in student_upstreams, sockets
+    polling_lines = [line for line in sockets if "transport=polling" in line]
+    student_upstreams = {re.search(r"upstream=(\S+)", line).group(1) for line in polling_lines[-4:]}
+    assert student_upstreams == {student_upstream}, sockets
     websocket = [line for line in sockets if "transport=websocket" in line]
     assert websocket and all(f"upstream={proctor_upstream} " in line and '" 101 ' in line
                              for line in websocket), websocket
+    assert student_http.cookies.get("exam_node", path="/socket.io/") == NODES[1]

@@ -13,6 +13,7 @@ const S = JSON.parse(document.getElementById("i18n").textContent);
 const app = document.getElementById("exam-app");
 const $ = (sel, root = app) => root.querySelector(sel);
 const TOKEN_KEY = "exam.session_token";
+const DEVICE_KEY = "exam.device_id";   // one per browser profile: the kiosk, not the attempt
 const ACK_TIMEOUT_MS = 10000;
 const ANSWER_DEBOUNCE_MS = 350;
 
@@ -409,12 +410,24 @@ function setPaused(paused, reason) {
   tick();
 }
 
+function deviceId() {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    localStorage.setItem(DEVICE_KEY, id);
+  }
+  return id;
+}
+
 function connect() {
   if (typeof window.io !== "function") { setTimeout(connect, 100); return; }
   show(state.paper ? "exam" : "message");
   if (!state.paper) message(S.connecting);
-  const socket = window.io("/student", { auth: { token: state.token }, reconnectionDelayMax: 4000,
-    closeOnBeforeunload: true });   // a reload must not leave a stale connection (already_connected)
+  // The device id lets this browser take its own slot back at once after a reload or a dropped
+  // network (docs/protocol.md, "Connection slots"); websocket first: no long-polling round trips.
+  const socket = window.io("/student", { auth: { token: state.token, device: deviceId() },
+    reconnectionDelayMax: 4000, transports: ["websocket", "polling"], closeOnBeforeunload: true });
   state.socket = socket;
   socket.on("connect", () => { state.connected = true; updateSaveState(); flush(); });
   socket.on("disconnect", (reason) => {
