@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.livesim.check import lost_answers
 from bench.livesim.stack import ROOT, Gunicorn, free_port, proc_cpu_seconds, proc_rss_bytes
 
 ADMIN_URL = os.environ.get("EXAM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -144,19 +145,6 @@ def figures(result: dict, students: int) -> dict:
     return out
 
 
-def lost_answers(url: str, acked: list) -> int:
-    """Acknowledged events that the database does not hold exactly as acknowledged."""
-    engine = create_engine(url)
-    stored = {}
-    with engine.connect() as conn:
-        for attempt_id, seq, question, kind, response in conn.execute(text(
-                "SELECT attempt_id, client_seq, question_number, kind, response FROM answer_events")):
-            stored[(attempt_id, seq)] = (question, kind, response)
-    engine.dispose()
-    return sum(1 for attempt, seq, question, kind, response in acked
-               if stored.get((attempt, seq)) != (question, kind, response))
-
-
 def plan_for(exam, url: str, args, *, bare: bool = False) -> dict:
     return {"url": url, "exam_id": exam.exam_id, "rooms": exam.rooms, "candidates": exam.candidates,
             "proctor": None if bare else exam.proctor, "password": exam.password,
@@ -176,7 +164,7 @@ def run_project(args, students: int, workdir: Path) -> dict:
         result = run_generator(plan_for(exam, server.url, args), server, workdir, f"project-{students}",
                                args.profile)
         out = figures(result, students)
-        out["lost"] = lost_answers(url, result["acked"])
+        out["lost"] = len(lost_answers(url, result["acked"]))
         out["pending_left"] = result["pending_left"]
         return out
     finally:

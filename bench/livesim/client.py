@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,13 +34,15 @@ class Closed(Exception):
 
 class SocketIOClient:
     def __init__(self, url: str, namespace: str, *, headers: dict[str, str] | None = None,
-                 on_event: Callable[[str, Any], None] | None = None, open_timeout: float = 30):
+                 on_event: Callable[[str, Any], None] | None = None, open_timeout: float = 30,
+                 ssl_context: ssl.SSLContext | None = None):
         base = url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/")
         self.uri = f"{base}/socket.io/?EIO=4&transport=websocket"
         self.namespace = namespace
         self.headers = headers or {}
         self.on_event = on_event or (lambda event, data: None)
         self.open_timeout = open_timeout
+        self.ssl_context = ssl_context      # wss:// through nginx (tests/chaos): its certificate
         self.ws = None
         self.sid: str | None = None
         self._acks: dict[int, asyncio.Future] = {}
@@ -58,7 +61,8 @@ class SocketIOClient:
         """Open the websocket and the namespace; raises Refused (connect_error) or OSError."""
         self.ws = await asyncio.wait_for(
             websockets.connect(self.uri, additional_headers=self.headers, max_size=None, compression=None,
-                               ping_interval=None, open_timeout=self.open_timeout),
+                               ping_interval=None, open_timeout=self.open_timeout,
+                               **({"ssl": self.ssl_context} if self.ssl_context else {})),
             self.open_timeout)
         opened = await asyncio.wait_for(self.ws.recv(), self.open_timeout)
         if not opened.startswith(OPEN):

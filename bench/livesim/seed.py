@@ -73,13 +73,19 @@ def seed_live_exam(app, n_candidates: int, *, rooms: int = 1, duration_minutes: 
                    window_hours: float = 6, forms: int = 2, fmt=FORMAT_2025_MATH,
                    opens_ago: timedelta = timedelta(minutes=10)) -> SeededExam:
     """Make the exam in `app`'s (empty) database. Candidates are spread over the rooms in turn."""
+    from sqlalchemy import select
+
+    from exam_server.accounts.models import User
     from exam_server.accounts.services import create_user, issue_token
+    from exam_server.bank.models import Item
     from exam_server.core.db import session
     from exam_server.exams.models import Candidate
     from exam_server.live import services as live
 
     with app.app_context():
-        ids = {name: create_user(name, PASSWORD, role, full_name=name.title()).id
+        existing = dict(session.execute(select(User.username, User.id)).all())   # a second exam: same people
+        in_bank = set(session.scalars(select(Item.identifier)))                    # and the same bank
+        ids = {name: existing.get(name) or create_user(name, PASSWORD, role, full_name=name.title()).id
                for name, role in (("admin", "admin"), ("teacher1", "teacher"), ("teacher2", "teacher"),
                                   ("proctor1", "proctor"))}
         session.commit()
@@ -89,6 +95,8 @@ def seed_live_exam(app, n_candidates: int, *, rooms: int = 1, duration_minutes: 
     author, reviewer, admin = headers["teacher1"], headers["teacher2"], headers["admin"]
     for item_type, count, _points in fmt:
         for n in range(count * forms):
+            if f"bench-{item_type}-{n}" in in_bank:
+                continue
             ident = _ok(client.post("/api/v1/items", json=_item(item_type, n), headers=author))["identifier"]
             _ok(client.post(f"/api/v1/items/{ident}/submit", headers=author))
             _ok(client.post(f"/api/v1/items/{ident}/approve", headers=reviewer))
@@ -116,8 +124,6 @@ def seed_live_exam(app, n_candidates: int, *, rooms: int = 1, duration_minutes: 
     seeded = SeededExam(exam["id"], [{"id": r["id"], "name": r["name"]} for r in made_rooms],
                         questions=sum(c for _t, c, _p in fmt))
     with app.app_context():
-        from sqlalchemy import select
-
         proctor = _user(ids["proctor1"])
         candidates = list(session.scalars(select(Candidate).where(Candidate.exam_id == exam["id"])
                                           .order_by(Candidate.candidate_number)))

@@ -178,9 +178,10 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> PrivateRedis:
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.out = open(self.log, "ab") if self.log else None  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no"], stdout=out, stderr=subprocess.STDOUT)
+                                      "--appendonly", "no"], stdout=self.out or subprocess.DEVNULL,
+                                     stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.5):
@@ -193,6 +194,9 @@ class PrivateRedis:
         if self.proc is not None:
             stop(self.proc, signal.SIGKILL)
             self.proc = None
+        if getattr(self, "out", None) is not None:
+            self.out.close()
+            self.out = None
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import http.cookiejar
 import json
 import random
 import re
+import ssl
 import time
 import urllib.parse
 import urllib.request
@@ -19,6 +20,8 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from websockets.exceptions import InvalidHandshake
 
 from bench.livesim.client import Closed, Refused, SocketIOClient
 
@@ -63,8 +66,9 @@ def response_for(question: dict[str, Any], rng: random.Random) -> Any:
 class SimStudent:
     """One candidate's exam client."""
 
-    def __init__(self, url: str, token: str, stats: Stats, *, seed: int, device: str | None = None):
-        self.url, self.token, self.stats = url, token, stats
+    def __init__(self, url: str, token: str, stats: Stats, *, seed: int, device: str | None = None,
+                 ssl_context: ssl.SSLContext | None = None):
+        self.url, self.token, self.stats, self.ssl_context = url, token, stats, ssl_context
         self.device = device or uuid.uuid4().hex
         self.rng = random.Random(seed)
         self.client: SocketIOClient | None = None
@@ -111,7 +115,7 @@ class SimStudent:
             if not first:
                 self.stats.reconnects += 1
             first = False
-            self.client = SocketIOClient(self.url, "/student", on_event=self._on_event)
+            self.client = SocketIOClient(self.url, "/student", on_event=self._on_event, ssl_context=self.ssl_context)
             try:
                 await self.client.connect({"token": self.token, "device": self.device})
                 self.stats.connect_ms.append((time.monotonic() - started) * 1000)
@@ -122,7 +126,7 @@ class SimStudent:
                 if exc.code in ("bad_token", "attempt_finished"):
                     self.status = self.status or exc.code
                     return False
-            except (TimeoutError, OSError, Closed) as exc:
+            except (TimeoutError, OSError, Closed, InvalidHandshake) as exc:   # a 502 while a process restarts
                 self.stats.refusals[type(exc).__name__] += 1
                 self.stats.failures[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
             await asyncio.sleep(0.5 + self.rng.random() * 1.5)
@@ -275,26 +279,28 @@ class SimStudent:
 class SimProctor:
     """A proctor: logs in over HTTP for the session cookie, then acts over /proctor."""
 
-    def __init__(self, url: str, username: str, password: str):
-        self.url, self.username, self.password = url, username, password
+    def __init__(self, url: str, username: str, password: str, ssl_context: ssl.SSLContext | None = None):
+        self.url, self.username, self.password, self.ssl_context = url, username, password, ssl_context
         self.client: SocketIOClient | None = None
         self.events: list[tuple[float, str, Any]] = []
 
     def _login(self) -> str:
         jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar),
+                                             urllib.request.HTTPSHandler(context=self.ssl_context))
         form = opener.open(self.url + "/login", timeout=30).read().decode()
         csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
         fields = {"username": self.username, "password": self.password}
         if csrf:
             fields["csrf_token"] = csrf.group(1)
-        opener.open(urllib.request.Request(self.url + "/login", data=urllib.parse.urlencode(fields).encode()),
-                    timeout=30).read()
+        # Over HTTPS, Flask-WTF also wants a same-origin Referer, as a browser sends it.
+        opener.open(urllib.request.Request(self.url + "/login", data=urllib.parse.urlencode(fields).encode(),
+                                           headers={"Referer": self.url + "/login"}), timeout=30).read()
         return "; ".join(f"{c.name}={c.value}" for c in jar)
 
     async def connect(self) -> None:
         cookie = await asyncio.to_thread(self._login)
-        self.client = SocketIOClient(self.url, "/proctor", headers={"Cookie": cookie},
+        self.client = SocketIOClient(self.url, "/proctor", headers={"Cookie": cookie}, ssl_context=self.ssl_context,
                                      on_event=lambda e, d: self.events.append((time.monotonic(), e, d)))
         await self.client.connect({})
 

@@ -132,6 +132,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     # Rate-limit counters (core.limits): in Redis when there is one, so that every server process
     # counts together; in memory for a single process.
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    # A Redis outage must not turn logins into errors: count in memory meanwhile (tests/chaos).
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance_path)
     return config

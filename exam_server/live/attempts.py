@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from exam_server.core import signals
 from exam_server.core.db import session
@@ -52,6 +52,16 @@ def history_row(attempt: Attempt, action: str, now: datetime, *, actor_id: int |
                                     action=action, from_status=row.from_status, to_status=to_status.value, at=now,
                                     actor_id=actor_id, reason=reason)
     return row, move_
+
+
+HISTORY_COLUMNS = ("attempt_id", "action", "actor_id", "reason", "at", "from_status", "to_status")
+
+
+def add_history(rows: list[AttemptEvent]) -> None:
+    """Many history rows in one statement (an executemany without RETURNING: nobody reads their
+    ids), whatever their number: a room's start writes one per candidate."""
+    if rows:
+        session.execute(insert(AttemptEvent), [{c: getattr(row, c) for c in HISTORY_COLUMNS} for row in rows])
 
 
 def record(attempt: Attempt, action: str, now: datetime, **kwargs) -> None:
@@ -138,7 +148,7 @@ def create_missing(candidates: list[Candidate], now: datetime) -> None:
     session.add_all(made)
     session.flush()
     rows = [history_row(a, "create", now, to_status=A.NOT_STARTED) for a in made]
-    session.add_all([row for row, _move in rows])
+    add_history([row for row, _move in rows])
     signals.attempts_moved.send(made[0].exam_id, moves=[move_ for _row, move_ in rows])
 
 

@@ -68,6 +68,8 @@ class Relay:
         self.dirty: dict[tuple[int, int | None], set[int] | None] = {}
         self.last_push: dict[tuple[int, int | None], float] = {}
         self.failed_releases: list[tuple[Connection, datetime]] = []
+        self.beats = 0
+        self.steady_since: float | None = None
         self.wakeup = threading.Event()
         self.pump_lock = threading.Lock()
         self.running = False
@@ -341,7 +343,11 @@ class Relay:
 
         retry, self.failed_releases = self.failed_releases, []
         try:
-            slots.beat(self.node_id, utcnow())
+            now = utcnow()
+            if not slots.beat(self.node_id, now) and self.beats:
+                held = [(c.attempt_id, c.sid) for c in self.registry.all()]
+                log.warning("live: this process was taken for dead; %d of %d slots taken back",
+                            slots.reclaim(self.node_id, held, now), len(held))
             for conn, at in retry:
                 slots.release(conn.attempt_id, conn.sid, at, exam_id=conn.exam_id, room_id=conn.room_id,
                               candidate_id=conn.candidate_id)
@@ -349,7 +355,17 @@ class Relay:
         except Exception:
             session.rollback()
             self.failed_releases = retry + self.failed_releases
+            self.steady_since = None
             raise
+        self.beats += 1
+        if self.steady_since is None:
+            self.steady_since = time.monotonic()
+
+    def steady(self, seconds: float) -> bool:
+        """Has this process renewed its lease without a failure for `seconds`? Only then may it
+        take other processes for dead: after an outage of the database every lease looks old,
+        and the others need a beat or two to renew theirs."""
+        return self.steady_since is not None and time.monotonic() - self.steady_since >= seconds
 
     def _emit(self, event: str, data: Any, to: str, namespace: str) -> None:
         self.socketio.emit(event, data, to=to, namespace=namespace, ignore_queue=True)

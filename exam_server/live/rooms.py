@@ -15,7 +15,8 @@ from exam_server.core.db import session
 from exam_server.exams.models import Candidate, Exam, ExamRoom
 from exam_server.exams.services import allowed_minutes
 from exam_server.live import events
-from exam_server.live.attempts import LiveError, apply_move, exam_is_open, history_row, room_session
+from exam_server.live.attempts import (LiveError, add_history, apply_move, exam_is_open, history_row,
+                                       room_session)
 from exam_server.live.models import Attempt, AttemptStatus, RoomSession
 from exam_server.live.proctoring import audit
 
@@ -42,8 +43,7 @@ def _move_all(attempts: list[Attempt], action: str, exam: Exam, now: datetime, a
                                  to_status=attempt.status)
         rows.append(row)
         moves.append(move_)
-    session.add_all(rows)
-    session.flush()
+    add_history(rows)
     if moves:
         signals.attempts_moved.send(exam.id, moves=moves)
     return [attempt.candidate_id for attempt in attempts]

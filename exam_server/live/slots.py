@@ -111,10 +111,27 @@ def dead_nodes(now: datetime, timeout_seconds: float) -> list[str]:
         seconds=timeout_seconds))))
 
 
-def beat(node_id: str, now: datetime) -> None:
-    """Renew this process's lease (every slot it holds)."""
+def beat(node_id: str, now: datetime) -> bool:
+    """Renew this process's lease (every slot it holds). False when there was no lease to renew:
+    the first beat, or another process took this one for dead (it could not beat: the database
+    was away) and freed its slots."""
     renewed = session.execute(update(LiveNode).where(LiveNode.id == node_id).values(heartbeat_at=now)
                               .execution_options(synchronize_session=False)).rowcount
     if not renewed:
         session.add(LiveNode(id=node_id, started_at=now, heartbeat_at=now))
         session.flush()
+    return bool(renewed)
+
+
+def reclaim(node_id: str, held: list[tuple[int, str]], now: datetime) -> int:
+    """This process was taken for dead but its connections are open: take their slots back where
+    nobody else took them meanwhile. `held`: (attempt id, sid) of its connections."""
+    if not held:
+        return 0
+    taken = 0
+    for attempt_id, sid in held:
+        taken += session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.connection_sid.is_(None))
+                                 .values(connection_sid=sid, connection_node=node_id, offline_since=None,
+                                         state_version=Attempt.state_version + 1)
+                                 .execution_options(synchronize_session=False)).rowcount
+    return taken

@@ -33,9 +33,11 @@ def _leader() -> bool:
     return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LEADER_LOCK}))
 
 
-def sweep_once(now: datetime | None = None, node_id: str | None = None) -> tuple[list[Attempt], list[Incident]]:
+def sweep_once(now: datetime | None = None, node_id: str | None = None,
+               reap: bool = True) -> tuple[list[Attempt], list[Incident]]:
     """One pass, inside an app context; commits. Returns what it closed and the incidents raised
-    (both empty when another process holds the pass)."""
+    (both empty when another process holds the pass). `reap`: free the slots of processes whose
+    lease expired (not while this process itself has just come back: see Relay.steady)."""
     now = now or utcnow()
     config = current_app.config
     try:
@@ -49,7 +51,8 @@ def sweep_once(now: datetime | None = None, node_id: str | None = None) -> tuple
         score_pending(now)
         incidents = report_long_disconnects(now, config["LIVE_DISCONNECT_INCIDENT_SECONDS"])
         # Never this process: if its own lease looks old, it is busy, not dead.
-        release_nodes([n for n in dead_nodes(now, config["LIVE_NODE_TIMEOUT_SECONDS"]) if n != node_id], now)
+        if reap:
+            release_nodes([n for n in dead_nodes(now, config["LIVE_NODE_TIMEOUT_SECONDS"]) if n != node_id], now)
         session.commit()
     except Exception:
         session.rollback()
@@ -66,7 +69,8 @@ def sweep_loop(app: Flask, runtime) -> None:
         runtime.sweep_wakeup.clear()
         try:
             with runtime.relay.context():
-                closed, _incidents = sweep_once(node_id=runtime.node_id)
+                closed, _incidents = sweep_once(node_id=runtime.node_id, reap=runtime.relay.steady(
+                    app.config["LIVE_NODE_TIMEOUT_SECONDS"]))
             if len(closed) >= 400:
                 runtime.sweep_wakeup.set()     # more are due: no wait
         except Exception:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from exam_server.accounts.models import User
 from exam_server.bank.models import ItemVersion
@@ -163,10 +163,13 @@ def _store_many(scored: list[tuple[Attempt, scoring.PaperScore, str]]) -> list[R
                for attempt, paper, reason in scored]
     session.add_all(results)
     session.flush()
-    session.add_all([ResultItem(result_id=result.id, question_number=q.number, item_version_id=q.item_version_id,
-                                response=q.response, max_points=q.max_points, fraction=q.fraction, points=q.points,
-                                needs_manual=q.needs_manual, dropped=q.dropped, invalid=q.invalid)
-                     for result, (_attempt, paper, _reason) in zip(results, scored) for q in paper.questions])
+    # One executemany without RETURNING (the items' ids are never read here): a fixed number of
+    # statements whatever the paper's length.
+    session.execute(insert(ResultItem), [
+        {"result_id": result.id, "question_number": q.number, "item_version_id": q.item_version_id,
+         "response": q.response, "max_points": q.max_points, "fraction": q.fraction, "points": q.points,
+         "needs_manual": q.needs_manual, "dropped": q.dropped, "invalid": q.invalid}
+        for result, (_attempt, paper, _reason) in zip(results, scored) for q in paper.questions])
     session.flush()
     for result in results:
         session.expire(result, ["items"])

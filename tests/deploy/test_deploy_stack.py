@@ -13,9 +13,7 @@ Needs nginx, gunicorn with gevent, PostgreSQL and Redis: with CI=true a missing 
 test, elsewhere it is skipped."""
 from __future__ import annotations
 
-import datetime as dt
 import importlib.util
-import ipaddress
 import os
 import re
 import shutil
@@ -32,13 +30,12 @@ import requests
 import socketio as sio_client
 
 from tests.conftest import IN_CI, PASSWORD
+from tests.deploy.nginx_site import DEPLOY, NODES, STATIC, Nginx, self_signed, site_config
 from tests.server.exam_factories import live_exam
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-STATIC = ROOT / "exam_server" / "static"
 
 
 def _unavailable(message: str):
@@ -64,73 +61,6 @@ def _nginx_binary() -> str:
 @pytest.fixture
 def database_url(postgresql_url):   # the gunicorn processes and the conftest's app share it
     return postgresql_url
-
-
-def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
-
-
-# The node names of the two processes, as nginx.conf's map knows them (systemd names a process
-# by its port; here the ports are free ones, the names stay those of the file).
-NODES = ("8000", "8001")
-
-
-def site_config(upstream_ports, https_port, http_port, cert: Path, key: Path) -> str:
-    """deploy/nginx.conf with the machine-specific text replaced (each must occur exactly as
-    written in the file, so the test breaks rather than silently testing something else)."""
-    text = (DEPLOY / "nginx.conf").read_text()
-    substitutions = [
-        ("server 127.0.0.1:8000", f"server 127.0.0.1:{upstream_ports[0]}", 3),   # the group, its own, a backup
-        ("server 127.0.0.1:8001", f"server 127.0.0.1:{upstream_ports[1]}", 3),
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;", 1),
-        ("listen 80;", f"listen 127.0.0.1:{http_port};", 1),
-        ("ssl_certificate     /etc/ssl/certs/exam.pem;", f"ssl_certificate     {cert};", 1),
-        ("ssl_certificate_key /etc/ssl/private/exam.key;", f"ssl_certificate_key {key};", 1),
-        ("alias /opt/exam-platform/exam_server/static/", f"alias {STATIC}/", 2),
-    ]
-    for old, new, count in substitutions:
-        assert text.count(old) == count, f"deploy/nginx.conf no longer has {old!r} {count} time(s)"
-        text = text.replace(old, new)
-    return text
-
-
-def main_config(tmp_path: Path, site: Path, mime_types: Path) -> str:
-    """The stand-in for /etc/nginx/nginx.conf: everything outside the site file."""
-    user = "user root;\n" if os.geteuid() == 0 else ""   # workers must reach tmp_path (0700)
-    temp = "".join(f"    {kind}_temp_path {tmp_path / kind};\n"
-                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return f"""{user}worker_processes 1;
-pid {tmp_path / 'nginx.pid'};
-error_log {tmp_path / 'error.log'} notice;
-events {{ worker_connections 512; }}
-http {{
-    include {mime_types};
-    default_type application/octet-stream;
-    sendfile on;
-{temp}    log_format stack '$remote_addr "$request" $status upstream=$upstream_addr cc="$sent_http_cache_control"';
-    access_log {tmp_path / 'access.log'} stack;
-    include {site};
-}}
-"""
 
 
 def https_session(cert: Path) -> requests.Session:
@@ -190,9 +120,6 @@ def stack(tmp_path_factory, postgresql_url, redis_url):
     for module in ("gunicorn", "gevent"):
         if importlib.util.find_spec(module) is None:
             _unavailable(f"{module} is not installed (pip install -e '.[server]')")
-    cert, key = _self_signed(tmp_path)
-    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp_path / kind).mkdir()
 
     g_ports = [_free_port(), _free_port()]
     https_port, http_port = _free_port(), _free_port()
@@ -203,14 +130,9 @@ def stack(tmp_path_factory, postgresql_url, redis_url):
     for name in ("EXAM_MAX_UPLOAD_BYTES", "EXAM_SOCKETIO_ASYNC_MODE"):
         env.pop(name, None)
 
-    conf_dir = Path(subprocess.run([nginx, "-V"], check=True, capture_output=True, text=True).stderr
-                    .split("--conf-path=")[1].split()[0]).parent
-    site = tmp_path / "exam-platform.conf"
-    site.write_text(site_config(g_ports, https_port, http_port, cert, key))
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(main_config(tmp_path, site, conf_dir / "mime.types"))
-    nginx_cmd = [nginx, "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")]
-    checked = subprocess.run([*nginx_cmd, "-t"], check=False, capture_output=True, text=True, timeout=20)
+    server = Nginx(nginx, tmp_path, g_ports, https_port, http_port)
+    cert = server.cert
+    checked = server.check()
     assert checked.returncode == 0 and "test is successful" in checked.stderr, checked.stderr
 
     procs, logs, files = [], [], []
@@ -224,11 +146,8 @@ def stack(tmp_path_factory, postgresql_url, redis_url):
                  "--bind", f"127.0.0.1:{port}", "exam_server.wsgi:app"],
                 env={**env, "EXAM_NODE_NAME": node}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
             logs.append(log)
-        log = tmp_path / "nginx.out"
-        out = open(log, "wb")  # noqa: SIM115 - closed below
-        files.append(out)
-        procs.append(subprocess.Popen([*nginx_cmd, "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT))
-        logs.append(log)
+        procs.append(server.start().proc)
+        logs.append(tmp_path / "nginx.out")
         for port in g_ports:
             _wait_http(f"http://127.0.0.1:{port}/healthz", procs, logs)
         base = f"https://127.0.0.1:{https_port}"
@@ -243,6 +162,7 @@ def stack(tmp_path_factory, postgresql_url, redis_url):
             _stop(proc)
         for out in files:
             out.close()
+        server.stop()
 
 
 def test_site_file_in_the_distributions_nginx_conf(tmp_path):
@@ -254,7 +174,7 @@ def test_site_file_in_the_distributions_nginx_conf(tmp_path):
     text = system_conf.read_text()
     if "sites-enabled" not in text:
         pytest.skip(f"{system_conf} does not include sites-enabled/ (not Debian's nginx.conf)")
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     site = tmp_path / "exam-platform"
     site.write_text(site_config([8000, 8001], 443, 80, cert, key))
     text = re.sub(r"include\s+\S*sites-enabled/\S*;", f"include {site};", text)
