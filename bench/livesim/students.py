@@ -84,12 +84,14 @@ class SimStudent:
         self.state_event = asyncio.Event()
         self.changed = asyncio.Event()                  # any server event: wakes the sender
         self.stopped = False
+        self.heard: Counter = Counter()                 # server events this student received
         self.connected_at: float | None = None
         self.last_ack_at: float | None = None
 
     # --- connection ---------------------------------------------------------------------------
     def _on_event(self, event: str, data: Any) -> None:
         self.stats.events[event] += 1
+        self.heard[event] += 1
         if event == "attempt_state":
             self.attempt_id = data["attempt_id"]
             self.status = data["status"]
@@ -191,6 +193,8 @@ class SimStudent:
                 self.pending.pop(0)
             else:
                 self.stats.errors[ack.get("error")] += 1
+                if (ack.get("state") or {}).get("paused"):        # as the page does
+                    self.paused, self.status = True, "paused"
                 if ack.get("error") in ("bad_event", "unknown_question", "invalid_response", "seq_reused"):
                     self.pending.pop(0)      # permanent: the page drops it and says so
                 else:

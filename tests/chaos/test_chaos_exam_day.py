@@ -343,11 +343,16 @@ def test_pause_during_a_redis_outage_reaches_everyone(stack):
         await asyncio.sleep(max(0.0, 10 - (time.monotonic() - down)))
         await asyncio.to_thread(stack.redis.start)
         back = time.monotonic()
-        while time.monotonic() - back < 5 and not all(s.paused for s in hall.students):
+        while time.monotonic() - back < 5 and not all(s.heard["paused"] for s in hall.students):
             await asyncio.sleep(0.1)
-        not_told = [s.attempt_id for s in hall.students if not s.paused]
+        not_told = [s.attempt_id for s in hall.students if not s.heard["paused"]]
         assert not not_told, f"{len(not_told)} students were not told of the pause within 5 s of Redis's return"
-        assert (await hall.proctor.act("resume", {**hall.where, "reason": "có điện"})) == {"ok": True}
+        assert (await hall.proctor.act("resume", {**hall.where, "reason": "có điện"}, timeout=30)) == {"ok": True}
+        resumed = time.monotonic()
+        while time.monotonic() - resumed < 5 and not all(s.heard["resumed"] for s in hall.students):
+            await asyncio.sleep(0.1)
+        not_told = [s.attempt_id for s in hall.students if not s.heard["resumed"]]
+        assert not not_told, f"{len(not_told)} students were not told of the resume within 5 s"
         await asyncio.sleep(2)
         await leave(hall)
         return hall
@@ -359,24 +364,27 @@ def test_pause_during_a_redis_outage_reaches_everyone(stack):
 def test_deadline_closes_within_two_seconds_and_scores_once(stack):
     async def scenario():
         hall = await sit(stack, "short", stack.short_exam)
-        due = stack.query("SELECT max(due_at) FROM attempts WHERE exam_id = :exam", exam=stack.short_exam.exam_id)[0][0]
-        assert due is not None
+        due = dict(stack.query("SELECT id, due_at FROM attempts WHERE exam_id = :exam", exam=stack.short_exam.exam_id))
+        assert len(due) == ROOM_SIZE and None not in due.values()
+        last = max(due.values()).timestamp()
         while not all(s.status == "closed" for s in hall.students):
             await asyncio.sleep(0.2)
-            assert time.time() < due.timestamp() + 20, "the deadline passed and attempts are still open"
+            assert time.time() < last + 20, "the deadline passed and attempts are still open"
         for task in hall.tasks:
             task.cancel()
         await asyncio.gather(*hall.tasks, return_exceptions=True)
         await asyncio.gather(*(s.close() for s in hall.students))
         await hall.proctor.close()
-        return hall
+        return hall, due
 
-    hall = stack.loop.run(scenario(), timeout=200)
-    late = stack.query("SELECT a.id, extract(epoch FROM e.at - a.due_at) FROM attempts a "
-                       "JOIN attempt_events e ON e.attempt_id = a.id AND e.to_status = 'closed' "
-                       "WHERE a.exam_id = :exam", exam=stack.short_exam.exam_id)
-    assert len(late) == ROOM_SIZE
-    assert max(seconds for _id, seconds in late) <= 2.0, sorted(s for _i, s in late)[-5:]
+    hall, due = stack.loop.run(scenario(), timeout=200)
+    closed = dict(stack.query("SELECT e.attempt_id, e.at FROM attempt_events e JOIN attempts a ON a.id = e.attempt_id "
+                              "WHERE a.exam_id = :exam AND e.to_status = 'closed'", exam=stack.short_exam.exam_id))
+    assert sorted(closed) == sorted(due), "each attempt closed once"
+    late = sorted((closed[a] - due[a]).total_seconds() for a in due)
+    assert late[0] >= 0, "closed before its time"
+    assert late[-1] <= 2.0, f"closed late by up to {late[-1]:.2f} s: {late[-5:]}"
+    print(f"deadline: {len(late)} attempts closed {late[0]:.2f}-{late[-1]:.2f} s after their due time")
     time.sleep(3)   # scoring is deferred to a batch just after the close
     scored = stack.query("SELECT a.id, count(r.id) FROM attempts a LEFT JOIN results r ON r.attempt_id = a.id "
                          "WHERE a.exam_id = :exam GROUP BY a.id", exam=stack.short_exam.exam_id)

@@ -309,8 +309,14 @@ async function flush() {
         dropPending(event.client_seq);
         banner(fmt(S.refused, { q: event.question, message: ack.message || ack.error }), "error", true);
       } else if (ack.error === "attempt_not_active") {
-        // Paused or finished: kept, the next attempt_state says what to do with it.
+        // Paused or finished: kept, and the refusal carries the state, so the page shows the
+        // pause even when the server's push has not arrived (docs/protocol.md).
         state.lastError = ack.error;
+        if (ack.state && ack.state.paused && state.status !== "paused") {
+          freezeClock();
+          state.status = "paused";
+          setPaused(true, null);
+        }
         break;
       } else {
         state.lastError = ack.error;
