@@ -13,8 +13,8 @@ from sqlalchemy import select
 from exam_server.accounts.models import ApiToken, Role, User
 from exam_server.accounts.policy import check_password
 from exam_server.core.db import session, utcnow
-from exam_server.core.signals import account_changed
 from exam_server.core.errors import ApiError, Conflict
+from exam_server.core.signals import account_changed
 
 _STRONG = PasswordHasher()
 # Tests create many users; the cheapest Argon2 parameters keep them fast. Never in production.

@@ -16,7 +16,7 @@ from flask.json.provider import DefaultJSONProvider
 from exam_server.core.errors import ApiError
 from exam_server.core.shape import shape_problem
 
-CONTENT_SECURITY_POLICY = "; ".join((
+CONTENT_SECURITY_POLICY = "; ".join((  # noqa: FLY002 - one directive a line
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",

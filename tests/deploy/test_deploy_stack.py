@@ -302,9 +302,12 @@ SECURITY_HEADERS = {"Strict-Transport-Security": "max-age=31536000", "X-Content-
                     "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 
 
-def _has_security_headers(response) -> None:
+def _has_security_headers(response, from_app: bool = False) -> None:
+    # Each once (requests joins repeated headers with ", "): nginx hides the app's own copies.
     for name, value in SECURITY_HEADERS.items():
         assert response.headers.get(name) == value, (response.url, name, dict(response.headers))
+    if from_app:
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"], dict(response.headers)
 
 
 def test_http_through_nginx(stack):
@@ -313,7 +316,7 @@ def test_http_through_nginx(stack):
     http = https_session(stack.cert)
     login = http.get(stack.base + "/login", timeout=5)
     assert login.status_code == 200 and 'name="csrf_token"' in login.text
-    _has_security_headers(login)
+    _has_security_headers(login, from_app=True)
     assert login.headers["Server"] == "nginx"            # server_tokens off: no version
     redirect = http.get(stack.http_base + "/login", allow_redirects=False, timeout=5)
     assert redirect.status_code == 301 and redirect.headers["Location"] == "https://127.0.0.1/login"
@@ -359,7 +362,7 @@ def test_live_exam_through_nginx(app, client, token_for, users, stack):
     cookie = _login(http, stack.base, "proctor1")
     api = http.get(f"{stack.base}/api/v1/exams/{exam.exam_id}", timeout=5)
     assert api.status_code == 200 and api.json()["id"] == exam.exam_id, api.text[:300]
-    _has_security_headers(api)
+    _has_security_headers(api, from_app=True)
     room = http.get(f"{stack.base}/proctor/exams/{exam.exam_id}/rooms/{exam.room_id}", timeout=5)
     assert room.status_code == 200 and f"{stack.base}/exam" in room.text
 
@@ -431,3 +434,14 @@ def test_live_exam_through_nginx(app, client, token_for, users, stack):
     websocket = [line for line in sockets if "transport=websocket" in line]
     assert websocket and all(f"upstream={proctor_upstream} " in line and '" 101 ' in line
                              for line in websocket), websocket
+
+
+def test_nginx_rate_limits_the_login_from_one_address(stack):
+    """limit_req on /login (deploy/nginx.conf: 60 per minute, a burst of 30): a flood from one
+    address gets 429 from nginx itself (no upstream), another address is not affected."""
+    flood = https_session(stack.cert, "127.0.77.1")
+    codes = [flood.get(stack.base + "/login", timeout=5).status_code for _ in range(45)]
+    assert codes[:25] == [200] * 25 and 429 in codes, codes
+    assert any('"GET /login HTTP' in line and '" 429 upstream=- ' in line for line in stack.access_log())
+    other = https_session(stack.cert)
+    assert other.get(stack.base + "/login", timeout=5).status_code == 200

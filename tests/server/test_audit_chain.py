@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 
 from tests.server.exam_factories import live_exam, session_token
-from tests.server.test_live_sockets import ack, started
+from tests.server.test_live_sockets import ack, proctor, student
 
 
 @pytest.fixture
@@ -42,8 +42,13 @@ def _verify(app):
 
 
 def test_outcome_changes_are_chained_and_verified(app, sio, exam, token_for, users):
-    pupil, boss, _state = started(app, sio, exam, token_for)
+    token = session_token(app.test_client(), token_for("proctor1"), exam, exam.candidate(1))
+    pupil = student(app, sio, token)
+    assert pupil.is_connected("/student")
+    boss = proctor(app, sio)
     where = {"exam_id": exam.exam_id, "room_id": exam.room_id}
+    assert ack(boss, "join", where, "/proctor")["ok"]
+    assert ack(boss, "start_room", where, "/proctor") == {"ok": True}
     assert ack(boss, "pause", {**where, "candidate_id": exam.candidate(1), "reason": "restroom"}, "/proctor")["ok"]
     assert ack(boss, "resume", {**where, "candidate_id": exam.candidate(1), "reason": "back"}, "/proctor")["ok"]
     assert ack(pupil, "submit", {}, "/student")["ok"]

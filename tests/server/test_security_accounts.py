@@ -123,7 +123,7 @@ def test_the_accounts_page_deactivates_and_reactivates(app, login, users):
     page = browser.get("/users").get_data(as_text=True)
     assert "student1" in page and f'/users/{users["student1"]}/active' in page
     assert browser.post(f"/users/{users['student1']}/active", data={"active": "0"}).status_code == 302
-    assert "deactivated" in browser.get("/users").get_data(as_text=True)
+    assert "deactivated" in browser.get("/users?lang=en").get_data(as_text=True)
     assert _login(app.test_client(), "student1").status_code == 401
     browser.post(f"/users/{users['student1']}/active", data={"active": "1"})
     assert _login(app.test_client(), "student1").status_code == 302

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.server.exam_factories import session_token
-from tests.server.test_live_sockets import ack, events, proctor, started, student
+from tests.server.test_live_sockets import ack, events, proctor, student
 
 
 @pytest.fixture
@@ -48,15 +48,22 @@ def test_a_client_emitting_disconnect_does_not_free_its_slot(app, sio, exam, tok
     assert student(app, sio, token).is_connected("/student")           # a real disconnect frees it
 
 
+def admitted(app, sio, exam, token_for, n=1):
+    token = session_token(app.test_client(), token_for("proctor1"), exam, exam.candidate(n))
+    pupil = student(app, sio, token)
+    assert pupil.is_connected("/student")
+    assert [e["name"] for e in events(pupil, "/student")] == ["attempt_state"]
+    return pupil, token
+
+
 def test_a_client_emitting_connect_is_refused_and_keeps_its_connection(app, sio, exam, token_for):
-    pupil, _boss, _state = started(app, sio, exam, token_for)
-    before = len(events(pupil, "/student", "attempt_state"))
-    for data in ({}, {"token": "x"}, None):
+    pupil, token = admitted(app, sio, exam, token_for)
+    for data in ({}, {"token": token}, None):
         answer = ack(pupil, "connect", data, "/student")
         assert answer["ok"] is False and answer["error"] == "unknown_event"
     assert events(pupil, "/student", "attempt_state") == []              # no second admission ran
-    assert before >= 0
-    assert ack(pupil, "sync", {}, "/student")["status"] == "in_progress"   # still admitted, same slot
+    assert ack(pupil, "sync", {}, "/student")["status"] == "not_started"   # still admitted, same slot
+    assert not student(app, sio, token).is_connected("/student")          # and the slot still its own
 
 
 def test_reserved_names_refused_on_the_proctor_namespace(app, sio, exam, token_for):
@@ -70,9 +77,9 @@ def test_reserved_names_refused_on_the_proctor_namespace(app, sio, exam, token_f
 
 @pytest.mark.parametrize("levels", [40, 5000])
 def test_deep_socket_payloads_get_the_usual_refusal(app, sio, exam, token_for, levels):
-    pupil, boss, state = started(app, sio, exam, token_for)
-    number = state["paper"]["questions"][0]["number"]
-    answer = raw_ack(pupil, "answer", {"question": str(number), "response": _deep(levels), "client_seq": "1"},
+    pupil, _token = admitted(app, sio, exam, token_for)
+    boss = proctor(app, sio)
+    answer = raw_ack(pupil, "answer", {"question": "1", "response": _deep(levels), "client_seq": "1"},
                      "/student")
     assert answer["ok"] is False and answer["error"] == "bad_event", answer
     assert set(answer) == {"ok", "error", "message", "field"}
