@@ -216,22 +216,39 @@ def test_totp_is_required_for_admins_and_codes_are_single_use(app, client, users
     assert _token(client, "admin", code=code).get_json()["error"] == "totp_reused"
 
 
-def test_totp_cli_enrols_and_prints_the_code(app, users, test_config, monkeypatch, capsys):
+@pytest.fixture
+def cli_env(monkeypatch, app, test_config):
+    monkeypatch.setenv("EXAM_DATABASE_URL", test_config["DATABASE_URL"])
+    monkeypatch.setenv("EXAM_INSTANCE_PATH", test_config["INSTANCE_PATH"])
+    monkeypatch.setenv("EXAM_SECRET_KEY", "cli-test")
+    return test_config
+
+
+def test_totp_cli_enrols_and_prints_the_code(cli_env, users, capsys):
     import time
 
     import pyotp
 
     from exam_server.cli import main
-    from exam_server.core import config as config_module
 
-    real = config_module.load_config
-    monkeypatch.setattr(config_module, "load_config", lambda overrides=None: real({**test_config, **(overrides or {})}))
-    import exam_server.app as app_module
-    monkeypatch.setattr(app_module, "load_config", config_module.load_config)
     assert main(["totp-enrol", "admin"]) == 0
     secret = re.search(r"secret: ([A-Z2-7]+)", capsys.readouterr().out).group(1)
     assert main(["totp-code", "admin"]) == 0
     assert capsys.readouterr().out.strip() in {pyotp.TOTP(secret).now(), pyotp.TOTP(secret).at(time.time() - 30)}
+    with pytest.raises(SystemExit, match="no second factor"):
+        main(["totp-code", "teacher1"])
+
+
+def test_the_demo_admin_logs_in_with_the_code_the_cli_prints(cli_env, client, capsys):
+    from exam_server.cli import main
+    from exam_server.demo import DEMO_PASSWORD
+
+    assert main(["demo", "--no-serve"]) == 0             # EXAM_TOTP_REQUIRED_ROLES: admin (the default)
+    assert "exam-server totp-code admin" in capsys.readouterr().out
+    assert _token(client, "admin", DEMO_PASSWORD).get_json()["error"] == "totp_required"
+    assert main(["totp-code", "admin"]) == 0
+    code = capsys.readouterr().out.strip()
+    assert _token(client, "admin", DEMO_PASSWORD, code=code).status_code == 201
 
 
 def test_create_user_without_a_terminal_says_so(monkeypatch, capsys):
