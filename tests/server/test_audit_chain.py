@@ -165,3 +165,42 @@ def test_chain_stays_whole_across_concurrent_transactions(app, token_for, users)
     assert errors == []
     verdict = _verify(app)
     assert verdict.ok and verdict.checked == len(users) + 12
+
+
+def test_an_audited_commit_costs_three_statements(app, users):
+    """The chain's price per audited commit: SELECT ... FOR UPDATE of the head, one INSERT (however
+    many entries), one UPDATE of the head."""
+    from sqlalchemy import event
+
+    from exam_server.accounts.models import User
+    from exam_server.accounts.services import set_active
+    from exam_server.audit import receivers
+    from exam_server.core import signals
+    from exam_server.core.db import session
+
+    engine = app.extensions["db_engine"]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0].upper())
+
+    def toggle(active: bool) -> list[str]:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with app.app_context():
+                set_active(session.get(User, users["student1"]), active, session.get(User, users["admin"]))
+                session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return list(statements)
+
+    signals.account_changed.disconnect(receivers.on_account_changed)
+    try:
+        without = toggle(False)
+        toggle(True)
+    finally:
+        receivers.connect()
+    with_audit = toggle(False)
+    assert len(with_audit) - len(without) == 3, (without, with_audit)
+    assert with_audit[-3:] == ["SELECT", "INSERT", "UPDATE"]
