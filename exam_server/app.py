@@ -9,7 +9,7 @@ from flask_babel import Babel, get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exam_server.core import auth, db, errors, limits, logs, metrics, ops
+from exam_server.core import auth, db, errors, guard, limits, logs, metrics, ops
 from exam_server.core.config import load_config
 from exam_server.core.extensions import socketio
 from exam_server.core.wire import JsonPacket
@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     metrics.init_app(app)
     errors.init_app(app)
+    guard.init_app(app)             # security headers (CSP), JSON shape limits
     auth.init_app(app)
     limits.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -68,6 +69,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from exam_server.live import runtime as live_runtime
 
     live_runtime.init_app(app, socketio)
+    from exam_server.audit import receivers as audit_receivers
+
+    audit_receivers.connect()       # the tamper-evident audit chain follows the domain signals
     if app.config.get("NODE_NAME"):
         app.wsgi_app = ops.NodeCookie(app.wsgi_app, app.config["NODE_NAME"], app.config["SESSION_COOKIE_SECURE"])
     proxies = app.config.get("TRUSTED_PROXIES", 0)

@@ -110,7 +110,14 @@ def cmd_create_user(args) -> int:
     from exam_server.core.db import session
     from exam_server.core.errors import ApiError
 
-    password = args.password or getpass.getpass("Password: ")
+    password = args.password
+    if not password:
+        if not sys.stdin.isatty():
+            sys.exit("exam-server: no terminal to ask for the password: give --password, or run this in a terminal")
+        try:
+            password = getpass.getpass("Password: ")
+        except (EOFError, KeyboardInterrupt):
+            sys.exit("\nexam-server: no password given; no account created")
     app = _app(args)
     with app.app_context():
         try:
@@ -247,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     purge = sub.add_parser("purge-photos", help="delete check-in photos past their retention date")
     purge.set_defaults(func=cmd_purge_photos)
+
+    from exam_server.accounts.commands import add_parsers as account_parsers
+    from exam_server.audit.commands import add_parsers as audit_parsers
+
+    account_parsers(sub, _app)
+    audit_parsers(sub, _app)
     return parser
 
 

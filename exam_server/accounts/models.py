@@ -28,6 +28,13 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Cookie sessions carry the generation they were made in; bumping it (logout, password change,
+    # deactivation) ends every session of the user at its next request (core.auth).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # TOTP second factor (accounts/totp.py): the base32 secret, and the last time step accepted
+    # (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     # Flask-Login's protocol
     @property

@@ -11,8 +11,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from exam_server.accounts.models import ApiToken, Role, User
+from exam_server.accounts.policy import check_password
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Conflict
+from exam_server.core.signals import account_changed
 
 _STRONG = PasswordHasher()
 # Tests create many users; the cheapest Argon2 parameters keep them fast. Never in production.
@@ -26,12 +28,12 @@ USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
 _DUMMY_HASH = _STRONG.hash("not a password")
 
 
-def create_user(username: str, password: str, role: Role | str, full_name: str = "") -> User:
+def create_user(username: str, password: str, role: Role | str, full_name: str = "",
+                actor_id: int | None = None) -> User:
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
         raise ApiError("invalid_username", "A username is 3 to 64 of a-z, 0-9, _ . -", 422, "username")
-    if len(password or "") < 8:
-        raise ApiError("weak_password", "A password has at least 8 characters.", 422, "password")
+    check_password(password, username)
     try:
         role = Role(role)
     except ValueError:
@@ -42,6 +44,7 @@ def create_user(username: str, password: str, role: Role | str, full_name: str =
                 password_hash=_hasher_now().hash(password), role=role)
     session.add(user)
     session.flush()
+    account_changed.send(user.id, actor_id=actor_id, action="create", role=role.value, at=utcnow())
     return user
 
 
@@ -56,6 +59,39 @@ def authenticate(username: str, password: str) -> User | None:
     if _hasher_now().check_needs_rehash(user.password_hash):
         user.password_hash = _hasher_now().hash(password)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every cookie session of the user ends at its next request; every API token is revoked."""
+    user.session_generation = (user.session_generation or 0) + 1
+    now = utcnow()
+    for row in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        row.revoked_at = now
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    try:
+        _hasher_now().verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        raise ApiError("bad_credentials", "The current password is wrong.", 422, "current_password") from None
+    check_password(new, user.username)
+    user.password_hash = _hasher_now().hash(new)
+    end_sessions(user)
+
+
+def set_active(user: User, active: bool, actor: User) -> bool:
+    """Deactivate or reactivate an account; True if it changed. Deactivation ends its sessions."""
+    if user.id == actor.id and not active:
+        raise ApiError("own_account", "You cannot deactivate your own account.", 409)
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    if not active:
+        end_sessions(user)
+    session.flush()
+    account_changed.send(user.id, actor_id=actor.id, action="activate" if active else "deactivate",
+                         role=user.role.value, at=utcnow())
+    return True
 
 
 def issue_token(user: User, ttl_seconds: int) -> str:

@@ -59,9 +59,13 @@ def clean_image(data: bytes, max_side_px: int = MAX_SIDE_PX) -> CleanImage:
                                           f"{MAX_PIXELS // 1_000_000} megapixels are accepted.", 413, "file")
     extension, content_type = _FORMATS[kind]
     try:
+        # verify() walks every chunk to the end (CRCs, IEND): a PNG cut after its pixel data
+        # decodes fine but is not a whole file. load() then decodes it all (truncated data fails).
+        with Image.open(io.BytesIO(data)) as whole:
+            whole.verify()
         image = Image.open(io.BytesIO(data))
-        image.load()                                   # decode it all: truncated files fail here
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise _refuse(f"The image is damaged or truncated ({exc}).") from None
     animated = getattr(image, "n_frames", 1) > 1
     rotated = image.getexif().get(0x0112, 1) not in (0, 1)   # EXIF Orientation

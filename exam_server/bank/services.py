@@ -5,7 +5,7 @@ import html as html_lib
 import re
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exam_server.accounts.models import Role, User
 from exam_server.bank.models import Item as ItemRow
@@ -159,6 +159,18 @@ def revise_item(identifier: str, item: Item, actor: User, comment: str = "",
     return version
 
 
+def _authored_since_approval(row: ItemRow, actor: User) -> bool:
+    """Did the actor author any version after the last one ever approved (a withdraw and a
+    colleague's re-save of the same content must not launder one's own item)?"""
+    last_approved = session.scalar(select(func.max(ItemVersion.number)).where(
+        ItemVersion.item_id == row.id,
+        ItemVersion.id.in_(select(ItemEvent.version_id).where(ItemEvent.item_id == row.id,
+                                                               ItemEvent.action == "approve"))))
+    return session.scalar(select(ItemVersion.id).where(
+        ItemVersion.item_id == row.id, ItemVersion.number > (last_approved or 0),
+        ItemVersion.created_by_id == actor.id).limit(1)) is not None
+
+
 def act(identifier: str, action: str, actor: User, comment: str = "") -> ItemVersion:
     """Move the latest version through the review workflow, with the actor's comment."""
     row = get_item_row(identifier)
@@ -168,6 +180,9 @@ def act(identifier: str, action: str, actor: User, comment: str = "") -> ItemVer
             raise Forbidden("Only teachers and admins review items.")
         if version.created_by_id == actor.id:
             raise Forbidden("You cannot review your own item; another teacher must.", code="own_item")
+        if action == "approve" and _authored_since_approval(row, actor):
+            raise Forbidden("You wrote a version of this item since it was last approved; another teacher "
+                            "must approve it.", code="own_item")
         if action == "request_changes" and not comment.strip():
             raise ApiError("comment_required", "Say what should change.", 422, "comment")
     else:

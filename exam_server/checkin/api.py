@@ -13,6 +13,7 @@ from exam_server.core.auth import csrf_exempt, public, roles
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError, error_response
 from exam_server.core.http import json_body
+from exam_server.core.limits import limiter
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkin_api", __name__)
@@ -47,12 +48,20 @@ def revoke_kiosk():
     return services.kiosk_json(kiosk)
 
 
+def _kiosk_key() -> str:
+    body = request.get_json(silent=True)
+    return f"kiosk:{body.get('kiosk') if isinstance(body, dict) else None}"
+
+
 @bp.route(f"{PREFIX}/challenge", methods=["POST"])
 @public
 @csrf_exempt
+@limiter.limit(lambda: current_app.config["CHECKIN_CHALLENGE_LIMIT"], key_func=_kiosk_key)
+@limiter.limit(lambda: current_app.config["CHECKIN_CHALLENGE_LIMIT_PER_ADDRESS"])
 def challenge():
     kiosk = services.active_kiosk(json_body().get("kiosk"))
-    row = services.new_challenge(kiosk, int(current_app.config["CHECKIN_CHALLENGE_TTL_SECONDS"]))
+    row = services.new_challenge(kiosk, int(current_app.config["CHECKIN_CHALLENGE_TTL_SECONDS"]),
+                                 open_max=int(current_app.config["CHECKIN_OPEN_CHALLENGES_MAX"]))
     session.commit()
     return {"challenge": row.challenge, "expires_at": row.expires_at.isoformat()}
 

@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from exam_server.accounts.models import User
 from exam_server.checkin import evidence as ev
@@ -103,8 +103,20 @@ def kiosk_json(kiosk: Kiosk) -> dict[str, Any]:
 
 # --- challenges -------------------------------------------------------------------------------
 
-def new_challenge(kiosk: Kiosk, ttl_seconds: int, now: datetime | None = None) -> CheckinChallenge:
+def new_challenge(kiosk: Kiosk, ttl_seconds: int, now: datetime | None = None,
+                  open_max: int = 5) -> CheckinChallenge:
+    """A fresh challenge for the kiosk. The endpoint is anonymous, so rows stay bounded: every
+    expired or used challenge (of any kiosk) is deleted here, and a kiosk holds at most `open_max`
+    open ones (the oldest goes; a kiosk checks in one card at a time)."""
     now = now or utcnow()
+    session.execute(delete(CheckinChallenge).where(
+        (CheckinChallenge.expires_at <= now) | CheckinChallenge.used_at.is_not(None))
+        .execution_options(synchronize_session=False))
+    open_ids = session.scalars(select(CheckinChallenge.id).where(CheckinChallenge.kiosk_id == kiosk.id)
+                               .order_by(CheckinChallenge.id.desc()).offset(open_max - 1)).all()
+    if open_ids:
+        session.execute(delete(CheckinChallenge).where(CheckinChallenge.id.in_(open_ids))
+                        .execution_options(synchronize_session=False))
     row = CheckinChallenge(kiosk_id=kiosk.id, challenge=secrets.token_bytes(8).hex(), created_at=now,
                            expires_at=now + timedelta(seconds=ttl_seconds))
     session.add(row)

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from exam_server.core.errors import ApiError, wants_json
 
 login_manager = LoginManager()
+SESSION_GENERATION = "_gen"
 csrf = CSRFProtect()
 
 
@@ -24,35 +25,53 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
+        from flask import session as cookie_session
+
         from exam_server.accounts.models import User
         from exam_server.core.db import session
 
-        return session.get(User, int(user_id)) if user_id.isdigit() else None
-
-    @login_manager.request_loader
-    def _load_from_bearer(req):
-        header = req.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
+        user = session.get(User, int(user_id)) if user_id.isdigit() else None
+        # A session made before the user's last logout, password change or deactivation is over.
+        if user is None or not user.is_active or cookie_session.get(SESSION_GENERATION) != user.session_generation:
             return None
+        return user
+
+    @app.before_request
+    def _bearer_or_cookie():
+        # A request carrying a bearer token is authenticated by that token alone: a bogus or expired
+        # token makes it anonymous, whatever the cookie says (never a mix of the two).
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return
+        from flask_login import AnonymousUserMixin
+
         from exam_server.accounts.services import user_for_token
 
         user = user_for_token(header[7:].strip())
-        if user is not None:
-            g.auth_by_token = True
-        return user
+        g._login_user = user if user is not None else AnonymousUserMixin()
+        g.auth_by_token = user is not None
 
     @app.before_request
     def _csrf_unless_bearer():
         if not app.config.get("WTF_CSRF_ENABLED", True):
             return
-        # A bearer token is not sent by the browser on its own, so it cannot be forged
-        # cross-site; cookie-authenticated writes must carry the CSRF token.
-        if request.headers.get("Authorization", "").startswith("Bearer "):
+        # A valid bearer token is not sent by the browser on its own, so it cannot be forged
+        # cross-site; every other write (cookie or anonymous) must carry the CSRF token.
+        if g.get("auth_by_token"):
             return
         view = app.view_functions.get(request.endpoint or "")
         if getattr(view, "csrf_exempt", False):
             return
         csrf.protect()
+
+
+def start_session(user) -> None:
+    """Log the user in with a cookie session of their current generation."""
+    from flask import session as cookie_session
+    from flask_login import login_user
+
+    login_user(user)
+    cookie_session[SESSION_GENERATION] = user.session_generation
 
 
 def current_role() -> str | None:

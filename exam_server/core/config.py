@@ -122,6 +122,20 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CSCA_TRUST_DIR": env.get("EXAM_CSCA_TRUST_DIR") or str(instance_path / "csca"),
         "CHECKIN_CHALLENGE_TTL_SECONDS": _number(env, "EXAM_CHECKIN_CHALLENGE_TTL_SECONDS", 120, minimum=10),
         "PHOTO_RETENTION_DAYS": _number(env, "EXAM_PHOTO_RETENTION_DAYS", 30),
+        # --- security (docs/security.md) ---
+        # Failed password logins allowed per moving window (Flask-Limiter syntax): per client address,
+        # per account at one address, per account from anywhere; then 429 with Retry-After.
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("EXAM_LOGIN_LIMIT_PER_ADDRESS") or "30 per 5 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": env.get("EXAM_LOGIN_LIMIT_PER_ACCOUNT_ADDRESS") or "5 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("EXAM_LOGIN_LIMIT_PER_ACCOUNT") or "50 per hour",
+        # Roles that must log in with a TOTP code (comma-separated; empty: optional for everyone).
+        "TOTP_REQUIRED_ROLES": tuple(r.strip() for r in (env.get("EXAM_TOTP_REQUIRED_ROLES", "admin")).split(",")
+                                     if r.strip()),
+        # Check-in challenges (anonymous): requests per kiosk and per address, open challenges a
+        # kiosk may hold (the oldest is dropped beyond it).
+        "CHECKIN_CHALLENGE_LIMIT": env.get("EXAM_CHECKIN_CHALLENGE_LIMIT") or "30 per minute",
+        "CHECKIN_CHALLENGE_LIMIT_PER_ADDRESS": env.get("EXAM_CHECKIN_CHALLENGE_LIMIT_PER_ADDRESS") or "300 per minute",
+        "CHECKIN_OPEN_CHALLENGES_MAX": _number(env, "EXAM_CHECKIN_OPEN_CHALLENGES_MAX", 5, minimum=1),
     }
     config.update(overrides)
     if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

@@ -24,6 +24,7 @@ def all_models() -> None:
     """Import every feature's models so that Base.metadata knows all tables."""
     import exam_server.accounts.models
     import exam_server.analysis.models
+    import exam_server.audit.models
     import exam_server.bank.models
     import exam_server.checkin.models
     import exam_server.exams.models

@@ -65,3 +65,7 @@ checkin_recorded = _signals.signal("checkin-recorded")
 # send(exam_id, correction_id, kind, item_version_id, actor_id, rescored: int, at)
 correction_applied = _signals.signal("correction-applied")
 
+
+# send(user_id, actor_id, action ("create" | "activate" | "deactivate" | "role"), role, at): an
+# account's access changed (security: the audit chain records it).
+account_changed = _signals.signal("account-changed")

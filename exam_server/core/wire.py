@@ -15,6 +15,8 @@ from typing import Any
 import orjson
 from socketio.packet import Packet
 
+from exam_server.core.shape import too_deep_packet
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -32,7 +34,10 @@ class _Json:
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
-            return json.loads(text)
+            try:
+                return json.loads(text)
+            except RecursionError:   # nested past any parser's depth: the handler refuses it (core.shape)
+                return too_deep_packet(text)
 
 
 class JsonPacket(Packet):

@@ -32,6 +32,20 @@ def _user(username: str, role: str, full_name: str) -> User:
     return user or create_user(username, DEMO_PASSWORD, role, full_name)
 
 
+def _demo_second_factor(admin: User) -> list[str]:
+    """The admin's role needs a TOTP code (EXAM_TOTP_REQUIRED_ROLES): enrol one for the demo and
+    say how to get the current code without a phone."""
+    from exam_server.accounts import totp
+
+    if not totp.required_for(admin):
+        return []
+    if not admin.totp_secret:
+        totp.enrol(admin)
+        session.commit()
+    return [f"The admin also needs a code from an authenticator app (secret {admin.totp_secret}); "
+            "without a phone: `.venv/bin/exam-server totp-code admin` in another terminal."]
+
+
 def load_demo() -> str:
     users = {name: _user(name, role, full) for name, role, full in DEMO_USERS}
     author, reviewer = users["teacher1"], users["teacher2"]
@@ -57,6 +71,7 @@ def load_demo() -> str:
     lines = [f"Demo data: {created} new items ({len(records)} in the demo set).",
              f"Accounts (password '{DEMO_PASSWORD}'): " + ", ".join(f"{n} ({r})" for n, r, _ in DEMO_USERS)]
     lines += demo_exam_summary(exam, exam_created)
+    lines += _demo_second_factor(users["admin"])
     from exam_server.demo.checkin import load_demo_checkin
 
     lines += load_demo_checkin(exam, users["admin"])

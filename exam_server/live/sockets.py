@@ -21,6 +21,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from sqlalchemy import select
 
 from exam_server.accounts.models import Role, User
+from exam_server.core import socket_guard
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Forbidden
 from exam_server.core.logs import new_event_id
@@ -77,6 +78,8 @@ def payload(data: Any, required: tuple[str, ...] = ()) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise bad_event("The event's payload must be a JSON object.")
+    if (problem := socket_guard.payload_problem(data)) is not None:
+        raise bad_event(problem)
     for name in required:
         if name not in data:
             raise bad_event(f"{name} is required.", name)
@@ -96,10 +99,9 @@ class _Base(Namespace):
     EVENTS: tuple[str, ...] = ()
 
     def trigger_event(self, event, *args):
-        if event not in ("connect", "disconnect") and event not in self.EVENTS:
-            log.warning("refused %s/%s: unknown event", self.namespace, event)
+        if (refused := socket_guard.refusal_for(self, event, args, self.EVENTS)) is not None:
             REFUSALS.labels(self.namespace, "?", "unknown_event").inc()
-            return {"ok": False, "error": "unknown_event", "message": f"Unknown event {event!r}.", "field": None}
+            return refused
         return super().trigger_event(event, *args)
 
 

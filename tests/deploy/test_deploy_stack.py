@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 import requests
 import socketio as sio_client
+from requests.adapters import HTTPAdapter
 
 from tests.conftest import IN_CI, PASSWORD
 from tests.deploy.nginx_site import DEPLOY, NODES, STATIC, Nginx, self_signed, site_config
@@ -63,10 +64,24 @@ def database_url(postgresql_url):   # the gunicorn processes and the conftest's 
     return postgresql_url
 
 
-def https_session(cert: Path) -> requests.Session:
+class SourceAddress(HTTPAdapter):
+    """requests from a chosen loopback address (nginx's limit_req counts per address)."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def https_session(cert: Path, source: str | None = None) -> requests.Session:
     http = requests.Session()
     http.trust_env = False   # else REQUESTS_CA_BUNDLE (or a proxy) from the environment wins over `verify`
     http.verify = str(cert)
+    if source:
+        http.mount("https://", SourceAddress(source))
     return http
 
 
@@ -204,9 +219,12 @@ SECURITY_HEADERS = {"Strict-Transport-Security": "max-age=31536000", "X-Content-
                     "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 
 
-def _has_security_headers(response) -> None:
+def _has_security_headers(response, from_app: bool = False) -> None:
+    # Each once (requests joins repeated headers with ", "): nginx hides the app's own copies.
     for name, value in SECURITY_HEADERS.items():
         assert response.headers.get(name) == value, (response.url, name, dict(response.headers))
+    if from_app:
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"], dict(response.headers)
 
 
 def test_http_through_nginx(stack):
@@ -215,7 +233,7 @@ def test_http_through_nginx(stack):
     http = https_session(stack.cert)
     login = http.get(stack.base + "/login", timeout=5)
     assert login.status_code == 200 and 'name="csrf_token"' in login.text
-    _has_security_headers(login)
+    _has_security_headers(login, from_app=True)
     assert login.headers["Server"] == "nginx"            # server_tokens off: no version
     redirect = http.get(stack.http_base + "/login", allow_redirects=False, timeout=5)
     assert redirect.status_code == 301 and redirect.headers["Location"] == "https://127.0.0.1/login"
@@ -261,7 +279,7 @@ def test_live_exam_through_nginx(app, client, token_for, users, stack):
     cookie = _login(http, stack.base, "proctor1")
     api = http.get(f"{stack.base}/api/v1/exams/{exam.exam_id}", timeout=5)
     assert api.status_code == 200 and api.json()["id"] == exam.exam_id, api.text[:300]
-    _has_security_headers(api)
+    _has_security_headers(api, from_app=True)
     room = http.get(f"{stack.base}/proctor/exams/{exam.exam_id}/rooms/{exam.room_id}", timeout=5)
     assert room.status_code == 200 and f"{stack.base}/exam" in room.text
 
@@ -335,3 +353,14 @@ def test_live_exam_through_nginx(app, client, token_for, users, stack):
     assert websocket and all(f"upstream={proctor_upstream} " in line and '" 101 ' in line
                              for line in websocket), websocket
     assert student_http.cookies.get("exam_node", path="/socket.io/") == NODES[1]
+
+
+def test_nginx_rate_limits_the_login_from_one_address(stack):
+    """limit_req on /login (deploy/nginx.conf: 60 per minute, a burst of 30): a flood from one
+    address gets 429 from nginx itself (no upstream), another address is not affected."""
+    flood = https_session(stack.cert, "127.0.77.1")
+    codes = [flood.get(stack.base + "/login", timeout=5).status_code for _ in range(45)]
+    assert codes[:25] == [200] * 25 and 429 in codes, codes
+    assert any('"GET /login HTTP' in line and '" 429 upstream=- ' in line for line in stack.access_log())
+    other = https_session(stack.cert)
+    assert other.get(stack.base + "/login", timeout=5).status_code == 200

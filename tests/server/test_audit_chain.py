@@ -1,0 +1,206 @@
+"""The tamper-evident audit chain (issue 11): what changes an exam's outcome is recorded through
+the domain signals, in the same transaction; `exam-server audit verify` names the first broken
+record after a row is edited, deleted or the tail cut off in the database."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import delete, func, select, text, update
+
+from tests.server.exam_factories import live_exam, session_token
+from tests.server.test_live_sockets import ack, proctor, student
+
+
+@pytest.fixture
+def exam(app, client, token_for, users):
+    return live_exam(app, client, token_for, users)
+
+
+@pytest.fixture
+def sio():
+    from exam_server.core.extensions import socketio
+
+    return socketio
+
+
+def _records(app):
+    from exam_server.audit.models import AuditRecord
+    from exam_server.core.db import session
+
+    with app.app_context():
+        return [(r.id, r.kind, r.exam_id, r.actor_id, r.subject, json.loads(r.data))
+                for r in session.scalars(select(AuditRecord).order_by(AuditRecord.id))]
+
+
+def _verify(app):
+    from exam_server.audit.services import verify
+    from exam_server.core.db import session
+
+    with app.app_context():
+        return verify(session)
+
+
+def test_outcome_changes_are_chained_and_verified(app, sio, exam, token_for, users):
+    token = session_token(app.test_client(), token_for("proctor1"), exam, exam.candidate(1))
+    pupil = student(app, sio, token)
+    assert pupil.is_connected("/student")
+    boss = proctor(app, sio)
+    where = {"exam_id": exam.exam_id, "room_id": exam.room_id}
+    assert ack(boss, "join", where, "/proctor")["ok"]
+    assert ack(boss, "start_room", where, "/proctor") == {"ok": True}
+    assert ack(boss, "pause", {**where, "candidate_id": exam.candidate(1), "reason": "restroom"}, "/proctor")["ok"]
+    assert ack(boss, "resume", {**where, "candidate_id": exam.candidate(1), "reason": "back"}, "/proctor")["ok"]
+    assert ack(pupil, "submit", {}, "/student")["ok"]
+    kinds = [r[1] for r in _records(app)]
+    # Hand-written expectations: the manual admission (token), the room's start, the pause and resume
+    # (both the proctor's action and the attempt's move), the submit and its stored result.
+    for expected in ("admission.manual", "attempts.start", "proctor.pause", "attempts.pause", "proctor.resume",
+                     "attempts.resume", "attempts.submit", "result.stored"):
+        assert expected in kinds, (expected, kinds)
+    pause = next(r for r in _records(app) if r[1] == "proctor.pause")
+    assert pause[2] == exam.exam_id and pause[3] == users["proctor1"] and pause[5]["reason"] == "restroom"
+    ids = [r[0] for r in _records(app)]
+    assert ids == list(range(1, len(ids) + 1))
+    verdict = _verify(app)
+    assert verdict.ok and verdict.checked == len(ids)
+
+
+def test_a_rolled_back_change_leaves_no_record(app, client, token_for, users):
+    before = len(_records(app))
+    refused = client.post("/api/v1/users", headers=token_for("admin"),
+                          json={"username": "admin", "password": "a long password", "role": "student"})
+    assert refused.status_code == 409
+    assert len(_records(app)) == before and _verify(app).ok
+
+
+def _some_records(app, client, token_for):
+    admin = token_for("admin")
+    for n in range(5):
+        assert client.post("/api/v1/users", headers=admin, json={"username": f"user{n}", "password": "a long password",
+                                                                  "role": "student"}).status_code == 201
+    return _records(app)
+
+
+def _cli_verify(app, test_config, monkeypatch, capsys):
+    from exam_server.cli import main
+    from exam_server.core import config as config_module
+
+    real = config_module.load_config
+    monkeypatch.setattr("exam_server.app.load_config", lambda overrides=None: real({**test_config, **(overrides or {})}))
+    code = main(["audit", "verify"])
+    return code, capsys.readouterr().out
+
+
+def test_an_edited_row_is_named_by_audit_verify(app, client, token_for, users, test_config, monkeypatch, capsys):
+    from exam_server.audit.models import AuditRecord
+    from exam_server.core.db import session
+
+    records = _some_records(app, client, token_for)
+    assert _cli_verify(app, test_config, monkeypatch, capsys)[0] == 0
+    victim = records[len(records) // 2][0]
+    with app.app_context():
+        session.execute(text("UPDATE audit_records SET data = :d WHERE id = :id"),
+                        {"d": '{"role":"admin"}', "id": victim})
+        session.commit()
+    code, out = _cli_verify(app, test_config, monkeypatch, capsys)
+    assert code == 1 and f"BROKEN at record {victim}:" in out and "edited" in out
+    verdict = _verify(app)
+    assert verdict.broken_id == victim and verdict.checked == victim - 1
+    # Re-hashing the edited row itself moves the break to the next record (its prev hash no longer fits).
+    from exam_server.audit.services import record_hash
+
+    with app.app_context():
+        row = session.get(AuditRecord, victim)
+        session.execute(update(AuditRecord).where(AuditRecord.id == victim).values(
+            hash=record_hash(row.prev_hash, row.id, row.at, row.kind, row.exam_id, row.actor_id, row.subject,
+                             row.data)))
+        session.commit()
+    assert _verify(app).broken_id == victim + 1
+
+
+def test_deleted_and_cut_off_records_are_named(app, client, token_for, users):
+    from exam_server.audit.models import AuditRecord
+    from exam_server.core.db import session
+
+    records = _some_records(app, client, token_for)
+    last = records[-1][0]
+    with app.app_context():
+        session.execute(delete(AuditRecord).where(AuditRecord.id == 3))
+        session.commit()
+    verdict = _verify(app)
+    assert verdict.broken_id == 3 and "missing" in verdict.reason
+    with app.app_context():
+        session.execute(text("DELETE FROM audit_records WHERE id >= 3"))
+        session.commit()
+    verdict = _verify(app)                     # the head still remembers the last record
+    assert not verdict.ok and verdict.broken_id == last
+    with app.app_context():
+        assert session.scalar(select(func.count()).select_from(AuditRecord)) == 2
+
+
+def test_chain_stays_whole_across_concurrent_transactions(app, token_for, users):
+    """Two threads append at once (PostgreSQL: FOR UPDATE on the head row; SQLite: one writer)."""
+    import threading
+
+    errors = []
+
+    def create(prefix):
+        try:
+            client = app.test_client()
+            headers = token_for("admin")
+            for n in range(6):
+                response = client.post("/api/v1/users", headers=headers, json={
+                    "username": f"{prefix}{n}", "password": "a long password", "role": "student"})
+                assert response.status_code == 201, response.get_json()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    token_for("admin")
+    threads = [threading.Thread(target=create, args=(p,)) for p in ("aa", "bb")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    verdict = _verify(app)
+    assert verdict.ok and verdict.checked == len(users) + 12
+
+
+def test_an_audited_commit_costs_three_statements(app, users):
+    """The chain's price per audited commit: SELECT ... FOR UPDATE of the head, one INSERT (however
+    many entries), one UPDATE of the head."""
+    from sqlalchemy import event
+
+    from exam_server.accounts.models import User
+    from exam_server.accounts.services import set_active
+    from exam_server.audit import receivers
+    from exam_server.core import signals
+    from exam_server.core.db import session
+
+    engine = app.extensions["db_engine"]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0].upper())
+
+    def toggle(active: bool) -> list[str]:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with app.app_context():
+                set_active(session.get(User, users["student1"]), active, session.get(User, users["admin"]))
+                session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return list(statements)
+
+    signals.account_changed.disconnect(receivers.on_account_changed)
+    try:
+        without = toggle(False)
+        toggle(True)
+    finally:
+        receivers.connect()
+    with_audit = toggle(False)
+    assert len(with_audit) - len(without) == 3, (without, with_audit)
+    assert with_audit[-3:] == ["SELECT", "INSERT", "UPDATE"]
