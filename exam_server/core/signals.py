@@ -65,3 +65,6 @@ checkin_recorded = _signals.signal("checkin-recorded")
 # send(exam_id, correction_id, kind, item_version_id, actor_id, rescored: int, at)
 correction_applied = _signals.signal("correction-applied")
 
+
+# send(exam_id, candidate_ids: list[int]): candidates were added to an exam's roster (an import).
+candidates_added = _signals.signal("candidates-added")
