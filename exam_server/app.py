@@ -70,9 +70,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from exam_server.live import runtime as live_runtime
 
     live_runtime.init_app(app, socketio)
-    from exam_server.indicators import sockets as indicator_sockets
+    from exam_server import indicators
 
-    indicator_sockets.init_app(app, socketio)     # also connects the indicators' signal receivers
+    indicators.init_app(app, socketio)     # signal receivers (aggregates, feed) and /dashboard
     if app.config.get("NODE_NAME"):
         app.wsgi_app = ops.NodeCookie(app.wsgi_app, app.config["NODE_NAME"], app.config["SESSION_COOKIE_SECURE"])
     proxies = app.config.get("TRUSTED_PROXIES", 0)

@@ -247,6 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     purge = sub.add_parser("purge-photos", help="delete check-in photos past their retention date")
     purge.set_defaults(func=cmd_purge_photos)
+
+    from exam_server.indicators.commands import add_parsers as indicator_parsers
+
+    indicator_parsers(sub)
     return parser
 
 

@@ -122,6 +122,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CSCA_TRUST_DIR": env.get("EXAM_CSCA_TRUST_DIR") or str(instance_path / "csca"),
         "CHECKIN_CHALLENGE_TTL_SECONDS": _number(env, "EXAM_CHECKIN_CHALLENGE_TTL_SECONDS", 120, minimum=10),
         "PHOTO_RETENTION_DAYS": _number(env, "EXAM_PHOTO_RETENTION_DAYS", 30),
+        # Indicators' feed (docs/indicators.md): how long one delivery may take, the retry backoff
+        # (doubling from the base up to the max), how often `exam-server feed deliver --loop` runs,
+        # and the base URL that names this platform in xAPI statements (activity ids, the actor's
+        # account home page).
+        "FEED_TIMEOUT_SECONDS": _number(env, "EXAM_FEED_TIMEOUT_SECONDS", 10, float, minimum=0.1),
+        "FEED_RETRY_BASE_SECONDS": _number(env, "EXAM_FEED_RETRY_BASE_SECONDS", 30, float, minimum=0.01),
+        "FEED_RETRY_MAX_SECONDS": _number(env, "EXAM_FEED_RETRY_MAX_SECONDS", 3600, float, minimum=0.01),
+        "FEED_INTERVAL_SECONDS": _number(env, "EXAM_FEED_INTERVAL_SECONDS", 60, float, minimum=1),
+        "FEED_XAPI_BASE_URL": env.get("EXAM_FEED_XAPI_BASE_URL") or "https://exam.invalid",
     }
     config.update(overrides)
     if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

@@ -2,6 +2,7 @@
 counters against a hand-worked table, and the statements per event."""
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ SCHOOLS = [("S1", "12A"), ("S1", "12B"), ("S1", "12C"), ("THPT Vùng Cao", ""), 
            ("", "")]
 STATUSES = ["not_started", "in_progress", "paused", "submitted", "closed", "terminated"]
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+RESULT_IDS = itertools.count(1)
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ def _send(exam_id, candidates, events):
                 to_status=value, at=T0)])
         elif kind == "score":
             versions[cid] = versions.get(cid, 0) + 1
-            signals.result_stored.send(exam_id, result_id=0, attempt_id=0, candidate_id=cid, version=versions[cid],
+            signals.result_stored.send(exam_id, result_id=next(RESULT_IDS), attempt_id=0, candidate_id=cid, version=versions[cid],
                                        status="final", score=value, raw_points=value, max_points=Decimal(10),
                                        reason="submit", at=T0)
         elif kind == "incident":
