@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from exam_server.core import signals
@@ -167,8 +167,6 @@ def apply_changes(changes: list[tuple[_Snapshot | None, CandidateFact | None]]) 
         session.execute(stmt.on_conflict_do_update(
             index_elements=["exam_id", "unit_id", "school_group", "score_centi"],
             set_={"n": IndicatorScoreBin.n + stmt.excluded.n}))
-        if any(n < 0 for n in bins.values()):
-            session.execute(delete(IndicatorScoreBin).where(IndicatorScoreBin.n == 0))
     exams = {key[0] for key in cells} | {key[0] for key in bins}
     session.execute(update(IndicatorExam).where(IndicatorExam.exam_id.in_(exams))
                     .values(revision=IndicatorExam.revision + 1))

@@ -152,7 +152,8 @@ class IndicatorCell(Base):
 
 class IndicatorScoreBin(Base):
     """How many scored candidates of a cell have each score (hundredths): the exact median and
-    the distribution in 0.25 steps come from these, summed over any set of cells."""
+    the distribution in 0.25 steps come from these, summed over any set of cells. A bin a rescore
+    emptied stays with n = 0 (no delete on the hot path); readers ignore those."""
 
     __tablename__ = "indicator_score_bins"
 

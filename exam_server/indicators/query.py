@@ -84,7 +84,8 @@ def children(unit: OrgUnit | None) -> list[OrgUnit]:
                                                       else OrgUnit.parent_id == parent).order_by(OrgUnit.code)))
 
 
-def summed(exam_ids: list[int], unit_ids: list[int], *, by_group: bool = False, by_exam: bool = False):
+def summed(exam_ids: list[int], unit_ids: list[int], *, by_group: bool = False, by_exam: bool = False,
+           bins_too: bool = True):
     """Counters and score bins summed over the exams: {(unit, group[, exam]): counters}, {...: {score: n}}."""
     cells: dict[tuple, dict[str, int]] = {}
     bins: dict[tuple, dict[int, int]] = defaultdict(dict)
@@ -98,6 +99,8 @@ def summed(exam_ids: list[int], unit_ids: list[int], *, by_group: bool = False, 
     width = len(keys)
     for row in session.execute(query):
         cells[tuple(row[:width])] = {n: int(v or 0) for n, v in zip(CELL_COUNTERS, row[width:])}
+    if not bins_too:     # most indicators are ratios of the counters: the bins are many more rows
+        return cells, bins
     b = IndicatorScoreBin
     bkeys = [b.unit_id, b.school_group] + ([b.exam_id] if by_exam else [])
     bwhere = [b.exam_id.in_(exam_ids), b.unit_id.in_(unit_ids)] + ([] if by_group else [b.school_group == ALL_GROUPS])
@@ -147,11 +150,11 @@ def table(indicator: Indicator, unit: OrgUnit | None, selection: Selection, by: 
     unit_id = ALL_UNITS if unit is None else unit.id
     if by == "children":
         kids = children(unit)
-        cells, bins = summed(selection.exam_ids, [unit_id, *[k.id for k in kids]])
+        cells, bins = summed(selection.exam_ids, [unit_id, *[k.id for k in kids]], bins_too=indicator.needs_bins)
         rows = [{"unit": _unit_json(k), **value(indicator, cells.get((k.id, ALL_GROUPS)), bins.get((k.id, ALL_GROUPS)))}
                 for k in kids]
     elif by == "school_group":
-        cells, bins = summed(selection.exam_ids, [unit_id], by_group=True)
+        cells, bins = summed(selection.exam_ids, [unit_id], by_group=True, bins_too=indicator.needs_bins)
         rows = [{"school_group": g, **value(indicator, cells.get((unit_id, g)), bins.get((unit_id, g)))}
                 for g in GROUPS]
     elif by == "none":
@@ -205,7 +208,7 @@ def _previous_exam(selection: Selection) -> IndicatorExam | None:
 def trend(indicator: Indicator, unit: OrgUnit | None, selection: Selection) -> list[dict[str, Any]]:
     """The indicator per selected exam, in the order the exams opened."""
     unit_id = ALL_UNITS if unit is None else unit.id
-    cells, bins = summed(selection.exam_ids, [unit_id], by_exam=True)
+    cells, bins = summed(selection.exam_ids, [unit_id], by_exam=True, bins_too=indicator.needs_bins)
     exams = session.scalars(select(IndicatorExam).where(IndicatorExam.exam_id.in_(selection.exam_ids))
                             .order_by(IndicatorExam.opens_at)) if selection.exam_ids else []
     return [{"exam_id": e.exam_id, "title": e.title, "opens_at": e.opens_at.isoformat(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, text, update
 
 from exam_server.core.db import session
 from exam_server.indicators.engine import ensure_exams, place_units
@@ -86,6 +86,10 @@ def rebuild_cells(exam_ids: Iterable[int]) -> None:
             session.execute(insert(IndicatorScoreBin).from_select([*keys, "score_centi", "n"], query))
     session.execute(update(IndicatorExam).where(IndicatorExam.exam_id.in_(ids))
                     .values(revision=IndicatorExam.revision + 1))
+    if session.get_bind().dialect.name == "postgresql":
+        # The tables were just rewritten: fresh statistics, or the planner may scan every cell of
+        # the exam for one province (autovacuum would analyze them only later).
+        session.execute(text("ANALYZE indicator_cells, indicator_score_bins, indicator_facts"))
 
 
 def recompute(exam_ids: Iterable[int] | None = None, *, facts: bool = True) -> dict[str, int]:

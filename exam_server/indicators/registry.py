@@ -33,6 +33,7 @@ class Indicator:
     dimensions: tuple[str, ...] = DIMENSIONS
     min_cell: int = DEFAULT_MIN_CELL
     score: bool = False                         # a score indicator: has a school-group gap
+    needs_bins: bool = False                    # computed from the score bins (median, distribution)
 
     def describe(self) -> dict[str, Any]:
         return {"code": self.code, "name": {"vi": self.name_vi, "en": self.name_en}, "definition": self.definition,
@@ -147,7 +148,7 @@ REGISTRY: tuple[Indicator, ...] = (
     Indicator("score_mean", "Điểm trung bình", "Mean score", "Mean of the current scores (0-10).",
               "sum of scores", "scored candidates", "score", _mean, score=True),
     Indicator("score_median", "Điểm trung vị", "Median score", "Median of the current scores.",
-              "middle score", "scored candidates", "score", _median, score=True),
+              "middle score", "scored candidates", "score", _median, score=True, needs_bins=True),
     Indicator("score_sd", "Độ lệch chuẩn", "Standard deviation of scores",
               "Population standard deviation of the current scores.", "-", "scored candidates", "score", _sd,
               score=True),
@@ -166,7 +167,7 @@ REGISTRY: tuple[Indicator, ...] = (
     Indicator("share_le1", "Tỷ lệ điểm ≤ 1,0", "Share <= 1.0", "Share of scored candidates at or below 1.0.",
               "scores <= 1.0", "scored candidates", "percent", _share("le1_n", _scored), score=True),
     Indicator("score_distribution", "Phổ điểm", "Score distribution", "Scored candidates per 0.25 step.",
-              "candidates per step", "scored candidates", "distribution", _distribution),
+              "candidates per step", "scored candidates", "distribution", _distribution, needs_bins=True),
     Indicator("incidents_per_100", "Sự cố trên 100 thí sinh", "Incidents per 100 candidates",
               "Incidents raised (disconnects, second logins, check-in mismatches, focus lost) per 100 registered.",
               "incidents", "registered candidates", "per_100", _share("incidents", lambda c: c["registered"])),
