@@ -29,7 +29,9 @@ export function fill(table, header, rows) {
 export function shown(entry) {
   if (!entry || entry.suppressed) return S.suppressed ? S.suppressed.replace("{n}", "5") : "—";
   if (entry.value === null || entry.value === undefined) return "—";
-  return String(entry.value);
+  if (typeof entry.value !== "number") return String(entry.value);
+  // Numbers as the page's language writes them (vi: 68,75).
+  return entry.value.toLocaleString(document.documentElement.lang === "en" ? "en" : "vi", { maximumFractionDigits: 2 });
 }
 
 /** Draw (or update in place) a chart on a canvas, and its table. */
