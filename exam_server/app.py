@@ -30,6 +30,8 @@ BLUEPRINT_MODULES = (
     "exam_server.results.pages",    # results tables, a candidate's result, blind essay queue, my results
     "exam_server.checkin.api",      # kiosk check-in (chip evidence), manual admission, photos
     "exam_server.analysis.pages",   # item analysis per exam and on the bank's item page, exports, calibration
+    "exam_server.indicators.api",   # indicators, definitions, org units, officials' scopes, exports
+    "exam_server.indicators.pages", # the dashboard and its wall mode
 )
 
 
@@ -72,6 +74,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from exam_server.audit import receivers as audit_receivers
 
     audit_receivers.connect()       # the tamper-evident audit chain follows the domain signals
+
+    from exam_server import indicators
+
+    indicators.init_app(app, socketio)     # signal receivers (aggregates, feed) and /dashboard
     if app.config.get("NODE_NAME"):
         app.wsgi_app = ops.NodeCookie(app.wsgi_app, app.config["NODE_NAME"], app.config["SESSION_COOKIE_SECURE"])
     proxies = app.config.get("TRUSTED_PROXIES", 0)
@@ -85,6 +91,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             return redirect(url_for("accounts.login_page"))
         if current_user.role.value in ("teacher", "admin"):
             return redirect(url_for("bank_pages.item_list"))
+        if current_user.role.value == "official":
+            return redirect(url_for("dashboard_pages.dashboard"))
         if current_user.role.value == "proctor":
             return redirect(url_for("live_pages.proctor_list"))
         return redirect(url_for("accounts.home"))

@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     user = sub.add_parser("create-user", help="create an account")
     user.add_argument("username")
-    user.add_argument("--role", required=True, choices=("admin", "teacher", "proctor", "student"))
+    user.add_argument("--role", required=True, choices=("admin", "teacher", "proctor", "student", "official"))
     user.add_argument("--full-name")
     user.add_argument("--password", help="omit to be asked (keeps it out of shell history)")
     user.set_defaults(func=cmd_create_user)
@@ -260,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     account_parsers(sub, _app)
     audit_parsers(sub, _app)
+
+    from exam_server.indicators.commands import add_parsers as indicator_parsers
+
+    indicator_parsers(sub)
     return parser
 
 

@@ -145,7 +145,7 @@ def client(app):
 
 PASSWORD = "correct horse battery"
 ROLE_USERS = {"admin": "admin", "teacher": "teacher1", "teacher2": "teacher2", "proctor": "proctor1",
-              "student": "student1"}
+              "student": "student1", "official": "official1"}
 
 
 @pytest.fixture

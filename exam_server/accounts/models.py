@@ -14,6 +14,7 @@ class Role(str, enum.Enum):
     TEACHER = "teacher"
     PROCTOR = "proctor"
     STUDENT = "student"
+    OFFICIAL = "official"   # a department or school admin: sees the indicators of their units
 
 
 class User(Base):

@@ -136,6 +136,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CHECKIN_CHALLENGE_LIMIT": env.get("EXAM_CHECKIN_CHALLENGE_LIMIT") or "30 per minute",
         "CHECKIN_CHALLENGE_LIMIT_PER_ADDRESS": env.get("EXAM_CHECKIN_CHALLENGE_LIMIT_PER_ADDRESS") or "300 per minute",
         "CHECKIN_OPEN_CHALLENGES_MAX": _number(env, "EXAM_CHECKIN_OPEN_CHALLENGES_MAX", 5, minimum=1),
+        # Indicators' feed (docs/indicators.md): how long one delivery may take, the retry backoff
+        # (doubling from the base up to the max), how often `exam-server feed deliver --loop` runs,
+        # and the base URL that names this platform in xAPI statements (activity ids, the actor's
+        # account home page).
+        "FEED_TIMEOUT_SECONDS": _number(env, "EXAM_FEED_TIMEOUT_SECONDS", 10, float, minimum=0.1),
+        "FEED_RETRY_BASE_SECONDS": _number(env, "EXAM_FEED_RETRY_BASE_SECONDS", 30, float, minimum=0.01),
+        "FEED_RETRY_MAX_SECONDS": _number(env, "EXAM_FEED_RETRY_MAX_SECONDS", 3600, float, minimum=0.01),
+        "FEED_INTERVAL_SECONDS": _number(env, "EXAM_FEED_INTERVAL_SECONDS", 60, float, minimum=1),
+        "FEED_XAPI_BASE_URL": env.get("EXAM_FEED_XAPI_BASE_URL") or "https://exam.invalid",
     }
     config.update(overrides)
     if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

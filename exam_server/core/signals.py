@@ -69,3 +69,5 @@ correction_applied = _signals.signal("correction-applied")
 # send(user_id, actor_id, action ("create" | "activate" | "deactivate" | "role"), role, at): an
 # account's access changed (security: the audit chain records it).
 account_changed = _signals.signal("account-changed")
+# send(exam_id, candidate_ids: list[int]): candidates were added to an exam's roster (an import).
+candidates_added = _signals.signal("candidates-added")

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from exam_server.accounts.models import Role, User
 from exam_server.bank.models import ItemVersion, VersionStatus
 from exam_server.bank.services import version_to_item
+from exam_server.core import signals
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError, Conflict, Forbidden, NotFound
 from exam_server.core.states import Transitions
@@ -316,6 +317,7 @@ def import_roster(exam: Exam, data: bytes, filename: str, secret_key: str) -> li
         session.add(candidate)
         added.append(candidate)
     session.flush()
+    signals.candidates_added.send(exam.id, candidate_ids=[c.id for c in added])
     if exam.status == S.ASSEMBLED:
         assign_papers(exam, secret_key)
     return added

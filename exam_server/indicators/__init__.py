@@ -1,0 +1,9 @@
+"""Indicators: the organisation tree, the indicator engine kept by domain signals, the dashboard
+and its live channel, the API and exports, and the feed to operations centers (docs/indicators.md)."""
+
+
+def init_app(app, socketio) -> None:
+    """Connect the signal receivers (engine, feed) and the /dashboard namespace."""
+    from exam_server.indicators import engine, feed, sockets  # noqa: F401 - receivers connect on import
+
+    sockets.init_app(app, socketio)

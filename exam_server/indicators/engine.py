@@ -1,0 +1,256 @@
+"""The incremental engine: domain signals move candidates' facts, and the difference each move
+makes is added to the pre-aggregated cells of every unit above the candidate, in the sender's
+transaction (what it writes commits or rolls back with the change itself: nothing lost on a crash).
+
+A bulk signal (a room started: hundreds of attempts) is one batch: a fixed number of statements
+(facts read, ancestors read, facts written, one upsert of cells, one of score bins, the revision).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from exam_server.core import signals
+from exam_server.core.db import AFTER_COMMIT, after_commit, session
+from exam_server.indicators.models import (
+    ALL_GROUPS,
+    ALL_UNITS,
+    CELL_COUNTERS,
+    CandidateFact,
+    IndicatorCell,
+    IndicatorExam,
+    IndicatorScoreBin,
+    OrgUnit,
+    OrgUnitAncestor,
+)
+from exam_server.indicators.rules import contribution
+
+# Called after a commit that changed cells, with the exam ids (the dashboard's live push).
+changed_listeners: list[Callable[[set[int]], None]] = []
+
+CellKey = tuple[int, int, str]     # exam, unit, school group
+
+
+def _insert(table):
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def school_year(opens_at) -> str:
+    start = opens_at.year if opens_at.month >= 9 else opens_at.year - 1
+    return f"{start}-{start + 1}"
+
+
+def ensure_exams(exam_ids: Iterable[int]) -> None:
+    from exam_server.exams.stats import exam_facts
+
+    ids = set(exam_ids)
+    known = set(session.scalars(select(IndicatorExam.exam_id).where(IndicatorExam.exam_id.in_(ids))))
+    for facts in exam_facts(ids - known).values():
+        opens = facts.opens_at.astimezone(UTC)
+        session.add(IndicatorExam(exam_id=facts.exam_id, title=facts.title, subject=facts.subject,
+                                  grade=facts.grade, school_year=school_year(opens), month=opens.strftime("%Y-%m"),
+                                  opens_at=facts.opens_at, revision=0))
+    session.flush()
+
+
+def place_units(places) -> dict[int, tuple[int | None, str]]:
+    """candidate id -> (unit id, school group) from the roster's school and class columns: the
+    school by its code (mã trường) or exact name, the class by its name under that school."""
+    schools_wanted = {p.school.strip() for p in places if p.school.strip()}
+    if not schools_wanted:
+        return {p.candidate_id: (None, "") for p in places}
+    schools = session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.school_group)
+                              .where(OrgUnit.kind == "school",
+                                     OrgUnit.code.in_(schools_wanted) | OrgUnit.name.in_(schools_wanted))).all()
+    by_text = {}
+    for row in schools:
+        by_text.setdefault(row.name, row)
+    for row in schools:
+        by_text[row.code] = row            # a code wins over another school's name
+    classes = {}
+    if schools:
+        for unit_id, parent_id, name in session.execute(
+                select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.name)
+                .where(OrgUnit.kind == "class", OrgUnit.parent_id.in_([s.id for s in schools]))):
+            classes[(parent_id, name.strip().casefold())] = unit_id
+    out = {}
+    for p in places:
+        school = by_text.get(p.school.strip())
+        if school is None:
+            out[p.candidate_id] = (None, "")
+            continue
+        unit = classes.get((school.id, p.class_name.strip().casefold()), school.id)
+        out[p.candidate_id] = (unit, school.school_group or "")
+    return out
+
+
+def _facts(exam_id: int, candidate_ids: Iterable[int]) -> dict[int, CandidateFact]:
+    """The facts of these candidates, made (registered, and counted) for those not seen yet."""
+    from exam_server.exams.stats import roster_places
+
+    ids = set(candidate_ids)
+    facts = {f.candidate_id: f for f in session.scalars(select(CandidateFact)
+                                                        .where(CandidateFact.candidate_id.in_(ids)))}
+    missing = ids - facts.keys()
+    if missing:
+        ensure_exams([exam_id])
+        places = roster_places(candidate_ids=missing)
+        units = place_units(places)
+        new = [CandidateFact(candidate_id=p.candidate_id, exam_id=p.exam_id, unit_id=units[p.candidate_id][0],
+                             school_group=units[p.candidate_id][1], status="registered", chip_verified=False,
+                             incidents=0, seconds_on_test=None, score_centi=None, result_version=0)
+               for p in places]
+        session.add_all(new)
+        apply_changes([(None, f) for f in new])
+        facts.update({f.candidate_id: f for f in new})
+    return facts
+
+
+def _ancestors(unit_ids: set[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    if unit_ids:
+        for unit_id, ancestor_id in session.execute(select(OrgUnitAncestor.unit_id, OrgUnitAncestor.ancestor_id)
+                                                    .where(OrgUnitAncestor.unit_id.in_(unit_ids))):
+            out[unit_id].append(ancestor_id)
+    return out
+
+
+class _Snapshot:
+    """What a fact was before a change (the counters it gave and the cells it gave them to)."""
+
+    __slots__ = ("exam_id", "unit_id", "school_group", "counters", "score_centi")
+
+    def __init__(self, fact: CandidateFact):
+        self.exam_id, self.unit_id, self.school_group = fact.exam_id, fact.unit_id, fact.school_group
+        self.counters, self.score_centi = contribution(fact), fact.score_centi
+
+
+def apply_changes(changes: list[tuple[_Snapshot | None, CandidateFact | None]]) -> None:
+    """Add (after - before) of every changed fact to the cells it belongs to, in one upsert."""
+    units = {s.unit_id for pair in changes for s in pair if s is not None and s.unit_id is not None}
+    ancestors = _ancestors(units)
+    cells: dict[CellKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CELL_COUNTERS, 0))
+    bins: dict[tuple[int, int, str, int], int] = defaultdict(int)
+    for sign, side in ((-1, 0), (1, 1)):
+        for pair in changes:
+            item = pair[side]
+            if item is None:
+                continue
+            counters = item.counters if isinstance(item, _Snapshot) else contribution(item)
+            keys = [(item.exam_id, unit, group)
+                    for unit in [ALL_UNITS, *ancestors.get(item.unit_id, [])]
+                    for group in ([ALL_GROUPS, item.school_group] if item.school_group else [ALL_GROUPS])]
+            for key in keys:
+                cell = cells[key]
+                for name, value in counters.items():
+                    cell[name] += sign * value
+                if item.score_centi is not None:
+                    bins[(*key, item.score_centi)] += sign
+    cells = {k: v for k, v in cells.items() if any(v.values())}
+    bins = {k: v for k, v in bins.items() if v}
+    if not cells and not bins:
+        return
+    session.flush()
+    if cells:
+        stmt = _insert(IndicatorCell).values([{"exam_id": e, "unit_id": u, "school_group": g, **v}
+                                              for (e, u, g), v in cells.items()])
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["exam_id", "unit_id", "school_group"],
+            set_={name: getattr(IndicatorCell, name) + stmt.excluded[name] for name in CELL_COUNTERS}))
+    if bins:
+        stmt = _insert(IndicatorScoreBin).values([{"exam_id": e, "unit_id": u, "school_group": g,
+                                                   "score_centi": s, "n": n} for (e, u, g, s), n in bins.items()])
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["exam_id", "unit_id", "school_group", "score_centi"],
+            set_={"n": IndicatorScoreBin.n + stmt.excluded.n}))
+    exams = {key[0] for key in cells} | {key[0] for key in bins}
+    session.execute(update(IndicatorExam).where(IndicatorExam.exam_id.in_(exams))
+                    .values(revision=IndicatorExam.revision + 1))
+    _mark_dirty(exams)
+
+
+class _Announce:
+    """One after-commit callback per transaction, however many changes it made (coalesced)."""
+
+    def __init__(self):
+        self.exam_ids: set[int] = set()
+
+    def __call__(self):
+        for listener in changed_listeners:
+            listener(set(self.exam_ids))
+
+
+def _mark_dirty(exam_ids: set[int]) -> None:
+    pending = session.info.get(AFTER_COMMIT, [])
+    announce = next((c for c in pending if isinstance(c, _Announce)), None)
+    if announce is None:
+        announce = _Announce()
+        after_commit(announce)
+    announce.exam_ids |= exam_ids
+
+
+def change(exam_id: int, candidate_ids: Iterable[int], mutate: Callable[[CandidateFact], None]) -> None:
+    facts = _facts(exam_id, candidate_ids)
+    changes = []
+    for fact in facts.values():
+        before = _Snapshot(fact)
+        mutate(fact)
+        changes.append((before, fact))
+    apply_changes(changes)
+
+
+# --- receivers (connected at import; see core.signals for the rules) ----------------------------
+
+def on_candidates_added(exam_id, candidate_ids, **_kw):
+    _facts(exam_id, candidate_ids)
+
+
+def on_attempts_moved(exam_id, moves, **_kw):
+    from exam_server.live.stats import attempt_facts
+
+    status = {m.candidate_id: m.to_status for m in moves}     # the last move of each wins
+    finished = [m.attempt_id for m in moves if m.to_status in ("submitted", "closed", "terminated")]
+    seconds = {a.candidate_id: a.seconds_on_test for a in attempt_facts(attempt_ids=finished)} if finished else {}
+
+    def mutate(fact):
+        fact.status = status[fact.candidate_id]
+        if fact.candidate_id in seconds:
+            fact.seconds_on_test = seconds[fact.candidate_id]
+
+    change(exam_id, status, mutate)
+
+
+def on_result_stored(exam_id, candidate_id, version, score, **_kw):
+    def mutate(fact):
+        if version >= fact.result_version:
+            fact.result_version, fact.score_centi = version, int(round(score * 100))
+
+    change(exam_id, [candidate_id], mutate)
+
+
+def on_incident_raised(exam_id, candidate_id, **_kw):
+    def mutate(fact):
+        fact.incidents = (fact.incidents or 0) + 1
+
+    change(exam_id, [candidate_id], mutate)
+
+
+def on_session_token_issued(exam_id, candidate_id, method, **_kw):
+    if method != "chip":
+        return
+
+    def mutate(fact):
+        fact.chip_verified = True
+
+    change(exam_id, [candidate_id], mutate)
+
+
+signals.candidates_added.connect(on_candidates_added)
+signals.attempts_moved.connect(on_attempts_moved)
+signals.result_stored.connect(on_result_stored)
+signals.incident_raised.connect(on_incident_raised)
+signals.session_token_issued.connect(on_session_token_issued)

@@ -1,0 +1,126 @@
+"""The incremental engine against the full recompute (property test on random data), the cells'
+counters against a hand-worked table, and the statements per event."""
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.server.indicator_factories import bare_exam, cells_of, load_units
+
+SCHOOLS = [("S1", "12A"), ("S1", "12B"), ("S1", "12C"), ("THPT Vùng Cao", ""), ("S3", "10A"), ("Trường lạ", ""),
+           ("", "")]
+STATUSES = ["not_started", "in_progress", "paused", "submitted", "closed", "terminated"]
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+RESULT_IDS = itertools.count(1)
+
+
+@pytest.fixture
+def tree(db):
+    return load_units()
+
+
+event = st.one_of(
+    st.tuples(st.just("move"), st.integers(0, 59), st.sampled_from(STATUSES)),
+    st.tuples(st.just("score"), st.integers(0, 59), st.integers(0, 40).map(lambda q: Decimal(q) / 4)),
+    st.tuples(st.just("incident"), st.integers(0, 59), st.none()),
+    st.tuples(st.just("chip"), st.integers(0, 59), st.sampled_from(["chip", "manual"])),
+)
+
+
+def _send(exam_id, candidates, events):
+    from exam_server.core import signals
+
+    versions = {}
+    for kind, index, value in events:
+        cid = candidates[index % len(candidates)]
+        if kind == "move":
+            signals.attempts_moved.send(exam_id, moves=[signals.AttemptMove(
+                attempt_id=10_000_000 + cid, exam_id=exam_id, candidate_id=cid, action="x", from_status=None,
+                to_status=value, at=T0)])
+        elif kind == "score":
+            versions[cid] = versions.get(cid, 0) + 1
+            signals.result_stored.send(exam_id, result_id=next(RESULT_IDS), attempt_id=0, candidate_id=cid, version=versions[cid],
+                                       status="final", score=value, raw_points=value, max_points=Decimal(10),
+                                       reason="submit", at=T0)
+        elif kind == "incident":
+            signals.incident_raised.send(exam_id, incident_id=0, room_id=None, candidate_id=cid, kind="disconnect",
+                                         detail="", at=T0)
+        else:
+            signals.session_token_issued.send(exam_id, candidate_id=cid, method=value, actor_id=None, reason="",
+                                              at=T0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(placements=st.lists(st.sampled_from(SCHOOLS), min_size=1, max_size=40),
+       events=st.lists(event, max_size=80))
+def test_incremental_cells_equal_a_full_recompute(db, tree, placements, events):
+    from exam_server.indicators.recompute import rebuild_cells
+
+    exam_id, candidates = bare_exam(placements)
+    _send(exam_id, candidates, events)
+    db.flush()
+    incremental = cells_of(exam_id)
+    rebuild_cells([exam_id])
+    db.flush()
+    assert cells_of(exam_id) == incremental
+    db.rollback()
+
+
+def test_cells_by_hand(db, tree):
+    """Five candidates, hand-worked: 12A has two (8.0 and 4.75), 12B one (6.5), Vùng Cao one
+    (10, chip), one from a school not in the tree (not started)."""
+    exam_id, c = bare_exam([("S1", "12A"), ("S1", "12A"), ("S1", "12B"), ("S2", ""), ("Trường lạ", "")])
+    _send(exam_id, c, [("move", 0, "submitted"), ("score", 0, Decimal("8.0")),
+                       ("move", 1, "closed"), ("score", 1, Decimal("4.75")),
+                       ("move", 2, "terminated"), ("score", 2, Decimal("6.5")), ("incident", 2, None),
+                       ("chip", 3, "chip"), ("move", 3, "in_progress"), ("move", 3, "submitted"),
+                       ("score", 3, Decimal("10")), ("score", 3, Decimal("9.5"))])    # a rescore replaces
+    db.flush()
+    cells, bins = cells_of(exam_id)
+    province = cells[(tree["P1"], "")]
+    assert province["registered"] == 4 and province["scored"] == 4
+    assert province["score_sum"] == 800 + 475 + 650 + 950
+    assert province["score_sq_sum"] == 800**2 + 475**2 + 650**2 + 950**2
+    assert (province["pass_n"], province["ge8_n"], province["kha_n"], province["dat_n"], province["chua_dat_n"]) == \
+        (3, 2, 1, 0, 1)
+    assert (province["submitted"], province["closed"], province["terminated"]) == (2, 1, 1)
+    assert province["chip_verified"] == 1 and province["incidents"] == 1
+    everyone = cells[(0, "")]
+    assert everyone["registered"] == 5 and everyone["not_started"] == 1
+    assert cells[(tree["S1-12A"], "")]["registered"] == 2
+    assert cells[(tree["S1"], "")]["registered"] == 3
+    assert cells[(tree["C1"], "")]["registered"] == 1          # Vùng Cao is in commune 1
+    assert cells[(tree["P1"], "urban")]["registered"] == 3
+    assert cells[(tree["P1"], "remote")]["score_sum"] == 950
+    assert bins[(tree["P1"], "", 950)] == 1 and (tree["P1"], "", 1000) not in bins
+
+
+def test_a_bulk_move_is_a_fixed_number_of_statements(db, tree):
+    from sqlalchemy import event
+
+    from exam_server.core import signals
+
+    exam_id, c = bare_exam([("S1", "12A")] * 30 + [("S3", "")] * 30)
+    db.flush()
+    statements = []
+
+    def count(*_a, **_k):
+        statements.append(1)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        signals.attempts_moved.send(exam_id, moves=[signals.AttemptMove(
+            attempt_id=i, exam_id=exam_id, candidate_id=cid, action="start", from_status="not_started",
+            to_status="in_progress", at=T0 + timedelta(seconds=1)) for i, cid in enumerate(c)])
+        db.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # facts read, ancestors read, facts updated (one executemany), cells upsert, revision
+    assert len(statements) <= 6, len(statements)
+    assert cells_of(exam_id)[0][(0, "")]["in_progress"] == 60
