@@ -26,6 +26,7 @@ from exam_server.core.db import session
 from exam_server.core.errors import ApiError, Conflict, NotFound
 from exam_server.core.http import json_body
 from exam_server.exams import services as exam_services
+from exam_server.results import review as review_lib
 from exam_server.results import services
 from exam_server.results.models import Correction, EssayPolicy, Result
 
@@ -110,7 +111,9 @@ def candidate_result(exam_id: int, candidate_id: int):
     if not versions:
         raise NotFound("No result yet for this candidate.", "candidate_id")
     body = {"candidate_id": candidate.id, "candidate_number": candidate.candidate_number,
-            "full_name": candidate.full_name, "result": result_json(versions[0], staff=staff)}
+            "full_name": candidate.full_name, "result": result_json(versions[0], staff=staff),
+            # As the candidate saw it: options in the candidate's order and letters (never internal ids).
+            "review": review_lib.review_json(review_lib.review(versions[0]), with_key=True)}
     if staff:
         body["history"] = [{"version": r.version, "status": r.status, "score": _num(r.score), "reason": r.reason,
                             "computed_at": r.computed_at.isoformat()} for r in versions]

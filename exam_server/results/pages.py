@@ -18,6 +18,7 @@ from exam_server.core.db import session
 from exam_server.core.errors import NotFound
 from exam_server.exams import services as exams
 from exam_server.exams.models import Candidate, Exam
+from exam_server.results import review as review_lib
 from exam_server.results import services
 
 bp = Blueprint("results_pages", __name__)
@@ -70,7 +71,8 @@ def candidate_result(exam_id: int, candidate_id: int):
     if not versions:
         raise NotFound(_("No result yet for this candidate."), "candidate_id")
     return render_template("results/candidate_result.html", exam=exam, candidate=candidate,
-                           result=versions[0], history=versions, admission=admission(candidate.id))
+                           result=versions[0], history=versions, admission=admission(candidate.id),
+                           review=review_lib.review(versions[0]))
 
 
 @bp.route("/results/exams/<int:exam_id>/essays")
@@ -94,5 +96,6 @@ def my_results():
         released = bool(exam.results_visible_to_candidates)
         versions = services.candidate_results(exam, candidate) if released else []
         entries.append({"exam": exam, "candidate": candidate, "released": released,
-                        "result": versions[0] if versions else None})
+                        "result": versions[0] if versions else None,
+                        "review": review_lib.review(versions[0]) if versions else []})
     return render_template("results/my_results.html", entries=entries)
