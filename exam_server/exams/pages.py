@@ -21,7 +21,7 @@ from exam_server.checkin import services as checkin
 from exam_server.core.auth import roles
 from exam_server.core.db import session
 from exam_server.exams import services
-from exam_server.exams.models import Candidate, DeliveryMode, ExamStatus
+from exam_server.exams.models import Candidate, DeliveryMode, ExamStatus, ScoreRounding
 
 bp = Blueprint("exam_pages", __name__)
 MANAGERS = ("admin",)   # the roles of the exams API's writes (create, edit, rooms, roster, assemble)
@@ -35,6 +35,10 @@ STATUS_LABELS = {
 DELIVERY_LABELS = {
     DeliveryMode.ONE_PER_PAGE.value: _l("One question per page"),
     DeliveryMode.ALL_ON_PAGE.value: _l("All questions on one page"),
+}
+ROUNDING_LABELS = {
+    ScoreRounding.HUNDREDTH.value: _l("Exact sum, two decimals (2025 format)"),
+    ScoreRounding.QUARTER.value: _l("Rounded to the nearest 0.25"),
 }
 TRANSITION_LABELS = {
     "publish": _l("Publish"),
@@ -69,7 +73,8 @@ def _proctors() -> list[User]:
 
 def _labels() -> dict:
     return {"status_labels": STATUS_LABELS, "delivery_labels": DELIVERY_LABELS,
-            "subject_labels": SUBJECT_LABELS, "transition_labels": TRANSITION_LABELS}
+            "subject_labels": SUBJECT_LABELS, "transition_labels": TRANSITION_LABELS,
+            "rounding_labels": ROUNDING_LABELS}
 
 
 @bp.route("/admin/exams")

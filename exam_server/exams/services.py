@@ -179,7 +179,9 @@ def _require_draft(exam: Exam, what: str) -> None:
 # --- exams ------------------------------------------------------------------------------------
 
 def create_exam(data: dict[str, Any], actor: User) -> Exam:
-    exam = Exam(status=S.DRAFT, created_by_id=actor.id, score_rounding=ScoreRounding.QUARTER,
+    # The 2025 graduation-exam format keeps the exact sum (two decimals): a quarter rounding would
+    # record a 7.10 mathematics paper as 7.00. Rounding to a quarter stays an explicit setting.
+    exam = Exam(status=S.DRAFT, created_by_id=actor.id, score_rounding=ScoreRounding.HUNDREDTH,
                 delivery_mode=DeliveryMode.ONE_PER_PAGE, results_visible_to_candidates=False)
     _apply(exam, data, creating=True)
     session.add(exam)
