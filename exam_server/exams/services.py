@@ -196,6 +196,16 @@ def update_exam(exam: Exam, data: dict[str, Any]) -> Exam:
     return exam
 
 
+def release_results(exam: Exam, visible: Any) -> Exam:
+    """Show (or hide again) the exam's results to its candidates: allowed in any state, since
+    results are released after the exam, when the exam itself can no longer be edited."""
+    if not isinstance(visible, bool):
+        raise _bad("visible", "visible must be true or false.")
+    exam.results_visible_to_candidates = visible
+    session.flush()
+    return exam
+
+
 def set_blueprint(exam: Exam, data: Any) -> Exam:
     _require_draft(exam, "change the blueprint")
     exam.blueprint = validate_blueprint(data)

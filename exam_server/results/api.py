@@ -10,6 +10,7 @@ PUT  /api/v1/exams/<exam_id>/essay-policy                         admin
 POST /api/v1/essay-scores                                         admin, teacher
 GET  /api/v1/exams/<exam_id>/corrections                          admin, teacher
 POST /api/v1/exams/<exam_id>/corrections                          admin -> {"rescored": n, ...}
+PUT  /api/v1/exams/<exam_id>/results-release {"visible": bool}     admin: show results to candidates
 """
 from __future__ import annotations
 
@@ -176,3 +177,13 @@ def post_correction(exam_id: int):
         return {"rescored": count, "correction": correction_json(correction)}
 
     return _commit_or_conflict("Results changed at the same time; try the correction again.", write), 201
+
+
+@bp.route("/exams/<int:exam_id>/results-release", methods=["PUT"])
+@roles("admin")
+def put_results_release(exam_id: int):
+    """Release the exam's results to its candidates (or withdraw them), in any state of the exam."""
+    exam = exam_services.get_exam(exam_id)
+    exam_services.release_results(exam, json_body().get("visible"))
+    session.commit()
+    return {"exam_id": exam.id, "results_visible_to_candidates": exam.results_visible_to_candidates}
