@@ -21,6 +21,7 @@ from exam_server.checkin import services as checkin
 from exam_server.core.auth import roles
 from exam_server.core.db import session
 from exam_server.exams import services
+from exam_server.exams.checklist import checklist
 from exam_server.exams.models import Candidate, DeliveryMode, ExamStatus, ScoreRounding
 
 bp = Blueprint("exam_pages", __name__)
@@ -98,6 +99,7 @@ def exam_detail(exam_id: int):
         "exams/exam_detail.html", exam=exam, rooms=rooms, forms=forms,
         candidates=services.list_candidates(exam), transitions=transitions,
         editable=exam.status == ExamStatus.DRAFT,
+        checklist=checklist(exam) if exam.status in (ExamStatus.DRAFT, ExamStatus.ASSEMBLED) else [],
         roster_open=exam.status in (ExamStatus.DRAFT, ExamStatus.ASSEMBLED),
         rooms_open=exam.status != ExamStatus.CLOSED,
         kiosks_by_room={room.id: [k for k in kiosks if k.room_id == room.id] for room in rooms},
