@@ -122,11 +122,20 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CSCA_TRUST_DIR": env.get("EXAM_CSCA_TRUST_DIR") or str(instance_path / "csca"),
         "CHECKIN_CHALLENGE_TTL_SECONDS": _number(env, "EXAM_CHECKIN_CHALLENGE_TTL_SECONDS", 120, minimum=10),
         "PHOTO_RETENTION_DAYS": _number(env, "EXAM_PHOTO_RETENTION_DAYS", 30),
+        # exam day: the site's time zone for every time shown (the database keeps UTC)
+        "TIME_ZONE": env.get("EXAM_TIME_ZONE") or "Asia/Ho_Chi_Minh",
     }
     config.update(overrides)
     if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ConfigError(f"EXAM_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {config['LOG_LEVEL']!r}")
     config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).upper()
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(str(config["TIME_ZONE"]))
+    except (ValueError, KeyError, OSError):
+        raise ConfigError(f"EXAM_TIME_ZONE must be a time zone such as Asia/Ho_Chi_Minh, not {config['TIME_ZONE']!r}") \
+            from None
     if config["LOG_FORMAT"] not in ("text", "json"):
         raise ConfigError(f"EXAM_LOG_FORMAT must be text or json, not {config['LOG_FORMAT']!r}")
     # Rate-limit counters (core.limits): in Redis when there is one, so that every server process
