@@ -28,6 +28,7 @@ BLUEPRINT_MODULES = (
     "exam_server.live.pages",       # the student's exam page, the proctor's room pages
     "exam_server.results.api",      # results, essay scoring queue, corrections
     "exam_server.results.pages",    # results tables, a candidate's result, blind essay queue, my results
+    "exam_server.results.lookup",   # a candidate's released result by candidate number + citizen ID + birth date
     "exam_server.checkin.api",      # kiosk check-in (chip evidence), manual admission, photos
     "exam_server.analysis.pages",   # item analysis per exam and on the bank's item page, exports, calibration
 )

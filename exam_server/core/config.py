@@ -124,6 +124,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PHOTO_RETENTION_DAYS": _number(env, "EXAM_PHOTO_RETENTION_DAYS", 30),
         # exam day: the site's time zone for every time shown (the database keeps UTC)
         "TIME_ZONE": env.get("EXAM_TIME_ZONE") or "Asia/Ho_Chi_Minh",
+        # exam day: anonymous result look-ups (candidate number + citizen ID + date of birth) per address
+        "RESULT_LOOKUP_RATE_LIMIT": env.get("EXAM_RESULT_LOOKUP_RATE_LIMIT") or "5 per minute;30 per hour",
     }
     config.update(overrides)
     if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -194,6 +194,14 @@ def update_exam(exam: Exam, data: dict[str, Any]) -> Exam:
     _apply(exam, data, creating=False)
     session.flush()
     return exam
+
+
+def candidates_by_identity(candidate_number: str, citizen_id: str, date_of_birth: date) -> list[Candidate]:
+    """Roster entries whose candidate number, citizen ID and date of birth all match (a result
+    look-up without an account: all three, so a candidate number alone reveals nothing)."""
+    return list(session.scalars(select(Candidate).where(
+        Candidate.candidate_number == candidate_number, Candidate.citizen_id == citizen_id,
+        Candidate.date_of_birth == date_of_birth).order_by(Candidate.id)))
 
 
 def release_results(exam: Exam, visible: Any) -> Exam:
