@@ -2,7 +2,8 @@
 exam page with every question type of the demo exam (single choice, true/false cluster, short
 answer, essay), the submit dialog, the candidate's results page and the result look-up page. No
 serious or critical violation. Keyboard only: the candidate answers a single-choice question and
-submits with the keyboard alone."""
+submits with the keyboard alone. Zoom 200%: at half the width (640 CSS pixels for a 1280-pixel
+screen) no page scrolls sideways."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -84,5 +85,12 @@ def test_student_pages_have_no_serious_violation(chromium, live_socketio_server,
         lookup = context.new_page()
         lookup.goto("/results/lookup")
         assert violations(lookup) == []
+
+        # Zoom 200%: the same pages 640 CSS pixels wide scroll only down.
+        for shown in (page, student, lookup):
+            shown.set_viewport_size({"width": 640, "height": 450})
+            shown.wait_for_function("window.innerWidth === 640")
+            wide = shown.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert wide <= 0, (shown.url, wide)
     finally:
         context.close()
