@@ -41,6 +41,16 @@ def every_type_exam(demo_exam_factory, users):
     return demo_exam_factory(prepare, candidates=1)
 
 
+def _no_sideways_scroll_at_200_percent(page):
+    """Zoom 200% of a 1280-pixel screen is 640 CSS pixels: the page scrolls only down."""
+    page.set_viewport_size({"width": 640, "height": 450})
+    page.wait_for_function("window.innerWidth === 640")
+    wide = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert wide <= 0, (page.url, wide)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function("window.innerWidth === 1280")
+
+
 def test_student_pages_have_no_serious_violation(chromium, live_socketio_server, log_in_page, every_type_exam,
                                                  exam_ui, client, token_for):
     (c1,) = every_type_exam["candidates"]
@@ -63,6 +73,7 @@ def test_student_pages_have_no_serious_violation(chromium, live_socketio_server,
             exam_ui.answer(page, q, "Bài viết." if q["type"] == "extended_text" else exam_ui.correct_response(q),
                            navigate=False)
         exam_ui.wait_saved(page)
+        _no_sideways_scroll_at_200_percent(page)          # every question type on the page
         # Keyboard only: the first single-choice question, then the submit button and the dialog.
         first = next(q for q in c1["questions"] if q["type"] == "single_choice")
         radio = page.locator(f'section[data-question="{first["number"]}"] input[type=radio]').first
@@ -86,11 +97,7 @@ def test_student_pages_have_no_serious_violation(chromium, live_socketio_server,
         lookup.goto("/results/lookup")
         assert violations(lookup) == []
 
-        # Zoom 200%: the same pages 640 CSS pixels wide scroll only down.
-        for shown in (page, student, lookup):
-            shown.set_viewport_size({"width": 640, "height": 450})
-            shown.wait_for_function("window.innerWidth === 640")
-            wide = shown.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert wide <= 0, (shown.url, wide)
+        for shown in (student, lookup):
+            _no_sideways_scroll_at_200_percent(shown)
     finally:
         context.close()
