@@ -28,6 +28,7 @@ BLUEPRINT_MODULES = (
     "exam_server.live.pages",       # the student's exam page, the proctor's room pages
     "exam_server.results.api",      # results, essay scoring queue, corrections
     "exam_server.results.pages",    # results tables, a candidate's result, blind essay queue, my results
+    "exam_server.results.lookup",   # a candidate's released result by candidate number + citizen ID + birth date
     "exam_server.checkin.api",      # kiosk check-in (chip evidence), manual admission, photos
     "exam_server.analysis.pages",   # item analysis per exam and on the bank's item page, exports, calibration
     "exam_server.indicators.api",   # indicators, definitions, org units, officials' scopes, exports
@@ -59,6 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    from exam_server.results import formats as result_formats   # exam day: the `score` filter (7,25)
+
+    result_formats.init_app(app)
 
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).bp)

@@ -68,6 +68,10 @@ def load_key(path: str | Path):
 
 # --- errors -----------------------------------------------------------------------------------
 
+# The server's "finished" outcome: the card matched a candidate who has already finished the exam.
+FINISHED_MESSAGE = ("Thí sinh đã hoàn thành bài thi: không cấp đường dẫn mới. Giám thị đã được báo. / "
+                    "This candidate has already finished the exam: no new link. The proctor has been told.")
+
 class CheckinError(Exception):
     """A failed check-in step. ``kind``: no_card | card_removed | wrong_key | unreadable | reader |
     unreadable_qr | camera | server_unreachable | server_refused | bad_key."""
@@ -283,9 +287,12 @@ class KioskFlow:
                 self.check_in()
                 status = 0
             except CheckinError as exc:
-                self.say(f"CHECK-IN FAILED: {exc.message}")
-                for reason in exc.reasons:
-                    self.say(f"  - {reason}")
+                if exc.outcome == "finished":
+                    self.say(FINISHED_MESSAGE)
+                else:
+                    self.say(f"CHECK-IN FAILED: {exc.message}")
+                    for reason in exc.reasons:
+                        self.say(f"  - {reason}")
                 status = 1
             if once:
                 return status

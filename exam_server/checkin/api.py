@@ -74,7 +74,9 @@ def evidence():
     session.commit()
     if token is None:
         # Recorded (committed above) and refused: the kiosk shows the reason, the proctor sees the row.
-        return error_response(row.outcome, "; ".join(row.reasons) or row.outcome, 422, None,
+        # "finished": the candidate's exam is over (409, a state, not bad evidence).
+        return error_response(row.outcome, "; ".join(row.reasons) or row.outcome,
+                              409 if row.outcome == "finished" else 422, None,
                               outcome=row.outcome, reasons=row.reasons, checkin_id=row.id)
     return {"outcome": row.outcome, "checkin_id": row.id, "token": token, "exam_url": f"/exam#token={token}",
             "candidate": {"id": row.candidate.id, "full_name": row.candidate.full_name,

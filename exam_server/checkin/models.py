@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from exam_server.core.db import Base, UTCDateTime, utcnow
 from exam_server.exams.models import Candidate, ExamRoom
 
-OUTCOMES = ("verified", "mismatch", "chip_failed", "no_candidate", "manual")
+# "finished": the card matched a candidate whose exam is already over: no new link, an incident.
+OUTCOMES = ("verified", "mismatch", "chip_failed", "no_candidate", "manual", "finished")
 
 
 class Kiosk(Base):

@@ -184,11 +184,18 @@ def _photo(checkin: CheckIn, kind: str, data: bytes, mime: str, delete_after: da
                             delete_after=delete_after))
 
 
-def _incident(candidate: Candidate, detail: str, now: datetime):
+def _incident(candidate: Candidate, detail: str, now: datetime, kind: str = "checkin_mismatch"):
     from exam_server.live.models import IncidentKind
     from exam_server.live.proctoring import raise_incident
 
-    return raise_incident(candidate, IncidentKind.CHECKIN_MISMATCH, detail, now)
+    return raise_incident(candidate, IncidentKind(kind), detail, now)
+
+
+def _attempt_over(candidate: Candidate) -> bool:
+    """Whether the live exam says this candidate's attempt is over (submitted, closed, terminated)."""
+    from exam_server.live.services import attempt_finished
+
+    return attempt_finished(candidate.id)
 
 
 def check_evidence(body: dict[str, Any], config: dict[str, Any], now: datetime | None = None
@@ -223,6 +230,11 @@ def check_evidence(body: dict[str, Any], config: dict[str, Any], now: datetime |
         outcome = found.outcome
         reasons += found.reasons
     candidate = found.candidate
+    if outcome == "verified" and _attempt_over(candidate):
+        # A second check-in after submitting must not hand out a new link: the kiosk says the exam
+        # is finished for this candidate and the proctor sees an incident of its own kind.
+        outcome = "finished"
+        reasons.append("the candidate has already finished this exam")
     face = face_mod.compare(chip.chip_photo, live_photo) if chip.ok else None
     row = CheckIn(exam_id=kiosk.exam_id, room_id=kiosk.room_id, kiosk_id=kiosk.id,
                   candidate_id=candidate.id if candidate else None, method="chip", outcome=outcome,
@@ -238,7 +250,10 @@ def check_evidence(body: dict[str, Any], config: dict[str, Any], now: datetime |
     session.flush()
     _announce(row)
     incident = None
-    if candidate is not None and outcome in ("mismatch", "chip_failed"):
+    if outcome == "finished":
+        incident = _incident(candidate, f"check-in at kiosk {kiosk.name} after the candidate had finished the exam",
+                             now, "checkin_after_finish")
+    elif candidate is not None and outcome in ("mismatch", "chip_failed"):
         incident = _incident(candidate, f"check-in at kiosk {kiosk.name}: {outcome}: {'; '.join(reasons)}", now)
     elif candidate is not None and face is not None and face.get("match") is False:
         # The face is advice for the proctor, never a refusal: verified, and the proctor is told.

@@ -145,11 +145,22 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "FEED_RETRY_MAX_SECONDS": _number(env, "EXAM_FEED_RETRY_MAX_SECONDS", 3600, float, minimum=0.01),
         "FEED_INTERVAL_SECONDS": _number(env, "EXAM_FEED_INTERVAL_SECONDS", 60, float, minimum=1),
         "FEED_XAPI_BASE_URL": env.get("EXAM_FEED_XAPI_BASE_URL") or "https://exam.invalid",
+        # exam day: the site's time zone for every time shown (the database keeps UTC)
+        "TIME_ZONE": env.get("EXAM_TIME_ZONE") or "Asia/Ho_Chi_Minh",
+        # exam day: anonymous result look-ups (candidate number + citizen ID + date of birth) per address
+        "RESULT_LOOKUP_RATE_LIMIT": env.get("EXAM_RESULT_LOOKUP_RATE_LIMIT") or "5 per minute;30 per hour",
     }
     config.update(overrides)
     if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ConfigError(f"EXAM_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {config['LOG_LEVEL']!r}")
     config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).upper()
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(str(config["TIME_ZONE"]))
+    except (ValueError, KeyError, OSError):
+        raise ConfigError(f"EXAM_TIME_ZONE must be a time zone such as Asia/Ho_Chi_Minh, not {config['TIME_ZONE']!r}") \
+            from None
     if config["LOG_FORMAT"] not in ("text", "json"):
         raise ConfigError(f"EXAM_LOG_FORMAT must be text or json, not {config['LOG_FORMAT']!r}")
     # Rate-limit counters (core.limits): in Redis when there is one, so that every server process

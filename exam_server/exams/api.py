@@ -192,3 +192,14 @@ def candidate_paper(exam_id: int, candidate_id: int):
                            "points": e.points, "option_order": e.option_order}
                           for e in services.paper_for(candidate)],
             "student_view": services.render_paper(candidate)}
+
+
+@bp.route("/<int:exam_id>/blueprint/availability", methods=["POST"])
+@roles("admin")
+def blueprint_availability(exam_id: int):
+    """{"rows": [...]} -> per row the approved items of its cell in the bank, needed and missing:
+    what the blueprint form shows before assembling (nothing is stored)."""
+    from exam_server.exams.blueprint_form import availability
+
+    exam = services.get_exam(exam_id)
+    return {"rows": availability(exam, json_body().get("rows"))}

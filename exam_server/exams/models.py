@@ -25,8 +25,8 @@ class ExamStatus(str, enum.Enum):
 
 
 class ScoreRounding(str, enum.Enum):
-    QUARTER = "0.25"
-    HUNDREDTH = "0.01"
+    QUARTER = "0.25"     # to the nearest quarter: only when an exam's rules ask for it
+    HUNDREDTH = "0.01"   # the exact sum on the 10-point scale, two decimals (the 2025 format; the default)
 
 
 class DeliveryMode(str, enum.Enum):

@@ -16,12 +16,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from exam_server.accounts.models import Role, User
-from exam_server.bank.pages import SUBJECT_LABELS
+from exam_server.bank.pages import LEVEL_LABELS, SUBJECT_LABELS, TYPE_LABELS
 from exam_server.checkin import services as checkin
 from exam_server.core.auth import roles
 from exam_server.core.db import session
-from exam_server.exams import services
-from exam_server.exams.models import Candidate, DeliveryMode, ExamStatus
+from exam_server.exams import blueprint_form, services
+from exam_server.exams.checklist import checklist
+from exam_server.exams.models import Candidate, DeliveryMode, ExamStatus, ScoreRounding
 
 bp = Blueprint("exam_pages", __name__)
 MANAGERS = ("admin",)   # the roles of the exams API's writes (create, edit, rooms, roster, assemble)
@@ -35,6 +36,10 @@ STATUS_LABELS = {
 DELIVERY_LABELS = {
     DeliveryMode.ONE_PER_PAGE.value: _l("One question per page"),
     DeliveryMode.ALL_ON_PAGE.value: _l("All questions on one page"),
+}
+ROUNDING_LABELS = {
+    ScoreRounding.HUNDREDTH.value: _l("Exact sum, two decimals (2025 format)"),
+    ScoreRounding.QUARTER.value: _l("Rounded to the nearest 0.25"),
 }
 TRANSITION_LABELS = {
     "publish": _l("Publish"),
@@ -58,6 +63,14 @@ def page_strings() -> dict[str, str]:
         "confirm_reopen": _("Reopening drops the assembled forms and papers. Continue?"),
         "confirm_revoke": _("Revoke this kiosk? It can no longer check candidates in."),
         "confirm_close": _("Close this exam? Candidates can no longer sit it, and it cannot be opened again."),
+        # static/js/blueprint-form.js
+        "bp_missing": _("{n} missing"),
+        "bp_not_ten": _("The points add up to {total}, not 10."),
+        "bp_replace": _("Replace the rows of the table with the template?"),
+        "bp_template_applied": _("Template applied: choose a topic for each row, then save."),
+        "bp_no_rows": _("Add at least one row."),
+        "bp_no_topic": _("Give every row a topic."),
+        "bp_row": _("Row {n}: "),
     }
 
 
@@ -69,7 +82,8 @@ def _proctors() -> list[User]:
 
 def _labels() -> dict:
     return {"status_labels": STATUS_LABELS, "delivery_labels": DELIVERY_LABELS,
-            "subject_labels": SUBJECT_LABELS, "transition_labels": TRANSITION_LABELS}
+            "subject_labels": SUBJECT_LABELS, "transition_labels": TRANSITION_LABELS,
+            "rounding_labels": ROUNDING_LABELS}
 
 
 @bp.route("/admin/exams")
@@ -93,9 +107,12 @@ def exam_detail(exam_id: int):
         "exams/exam_detail.html", exam=exam, rooms=rooms, forms=forms,
         candidates=services.list_candidates(exam), transitions=transitions,
         editable=exam.status == ExamStatus.DRAFT,
+        checklist=checklist(exam) if exam.status in (ExamStatus.DRAFT, ExamStatus.ASSEMBLED) else [],
         roster_open=exam.status in (ExamStatus.DRAFT, ExamStatus.ASSEMBLED),
         rooms_open=exam.status != ExamStatus.CLOSED,
         kiosks_by_room={room.id: [k for k in kiosks if k.room_id == room.id] for room in rooms},
         proctors=_proctors(), subjects=list(SUBJECT_LABELS),
         blueprint_json=json.dumps(exam.blueprint, ensure_ascii=False, indent=2) if exam.blueprint else "",
+        blueprint_rows=blueprint_form.form_rows(exam), bank_topics=blueprint_form.bank_topics(exam),
+        blueprint_templates=blueprint_form.templates_json(), level_labels=LEVEL_LABELS, type_labels=TYPE_LABELS,
         js_strings=page_strings(), **_labels())

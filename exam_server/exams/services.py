@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -180,7 +180,9 @@ def _require_draft(exam: Exam, what: str) -> None:
 # --- exams ------------------------------------------------------------------------------------
 
 def create_exam(data: dict[str, Any], actor: User) -> Exam:
-    exam = Exam(status=S.DRAFT, created_by_id=actor.id, score_rounding=ScoreRounding.QUARTER,
+    # The 2025 graduation-exam format keeps the exact sum (two decimals): a quarter rounding would
+    # record a 7.10 mathematics paper as 7.00. Rounding to a quarter stays an explicit setting.
+    exam = Exam(status=S.DRAFT, created_by_id=actor.id, score_rounding=ScoreRounding.HUNDREDTH,
                 delivery_mode=DeliveryMode.ONE_PER_PAGE, results_visible_to_candidates=False)
     _apply(exam, data, creating=True)
     session.add(exam)
@@ -191,6 +193,24 @@ def create_exam(data: dict[str, Any], actor: User) -> Exam:
 def update_exam(exam: Exam, data: dict[str, Any]) -> Exam:
     _require_draft(exam, "edit the exam")
     _apply(exam, data, creating=False)
+    session.flush()
+    return exam
+
+
+def candidates_by_identity(candidate_number: str, citizen_id: str, date_of_birth: date) -> list[Candidate]:
+    """Roster entries whose candidate number, citizen ID and date of birth all match (a result
+    look-up without an account: all three, so a candidate number alone reveals nothing)."""
+    return list(session.scalars(select(Candidate).where(
+        Candidate.candidate_number == candidate_number, Candidate.citizen_id == citizen_id,
+        Candidate.date_of_birth == date_of_birth).order_by(Candidate.id)))
+
+
+def release_results(exam: Exam, visible: Any) -> Exam:
+    """Show (or hide again) the exam's results to its candidates: allowed in any state, since
+    results are released after the exam, when the exam itself can no longer be edited."""
+    if not isinstance(visible, bool):
+        raise _bad("visible", "visible must be true or false.")
+    exam.results_visible_to_candidates = visible
     session.flush()
     return exam
 

@@ -139,6 +139,7 @@ class IncidentKind(str, enum.Enum):
     SECOND_LOGIN = "second_login"
     CHECKIN_MISMATCH = "checkin_mismatch"
     FOCUS_LOST = "focus_lost"
+    CHECKIN_AFTER_FINISH = "checkin_after_finish"   # a kiosk check-in after the attempt was over
 
 
 class Incident(Base):

@@ -83,6 +83,7 @@ def proctor_strings() -> dict[str, str]:
         "no_checkin": _("No check-in"),
         "incident_disconnect": _("Disconnected"), "incident_second_login": _("Second login"),
         "incident_checkin_mismatch": _("Check-in mismatch"), "incident_focus_lost": _("Left the exam window"),
+        "incident_checkin_after_finish": _("Check-in after finishing"),
         "room_started": _("Room started"), "room_not_started": _("Room not started"),
         "room_paused": _("Room paused"),
         "pause": _("Pause"), "resume": _("Resume"), "extend": _("Extend time"), "move": _("Move to kiosk"),

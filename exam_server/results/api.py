@@ -10,6 +10,7 @@ PUT  /api/v1/exams/<exam_id>/essay-policy                         admin
 POST /api/v1/essay-scores                                         admin, teacher
 GET  /api/v1/exams/<exam_id>/corrections                          admin, teacher
 POST /api/v1/exams/<exam_id>/corrections                          admin -> {"rescored": n, ...}
+PUT  /api/v1/exams/<exam_id>/results-release {"visible": bool}     admin: show results to candidates
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from exam_server.core.db import session
 from exam_server.core.errors import ApiError, Conflict, NotFound
 from exam_server.core.http import json_body
 from exam_server.exams import services as exam_services
+from exam_server.results import review as review_lib
 from exam_server.results import services
 from exam_server.results.models import Correction, EssayPolicy, Result
 
@@ -110,7 +112,9 @@ def candidate_result(exam_id: int, candidate_id: int):
     if not versions:
         raise NotFound("No result yet for this candidate.", "candidate_id")
     body = {"candidate_id": candidate.id, "candidate_number": candidate.candidate_number,
-            "full_name": candidate.full_name, "result": result_json(versions[0], staff=staff)}
+            "full_name": candidate.full_name, "result": result_json(versions[0], staff=staff),
+            # As the candidate saw it: options in the candidate's order and letters (never internal ids).
+            "review": review_lib.review_json(review_lib.review(versions[0]), with_key=True)}
     if staff:
         body["history"] = [{"version": r.version, "status": r.status, "score": _num(r.score), "reason": r.reason,
                             "computed_at": r.computed_at.isoformat()} for r in versions]
@@ -173,3 +177,13 @@ def post_correction(exam_id: int):
         return {"rescored": count, "correction": correction_json(correction)}
 
     return _commit_or_conflict("Results changed at the same time; try the correction again.", write), 201
+
+
+@bp.route("/exams/<int:exam_id>/results-release", methods=["PUT"])
+@roles("admin")
+def put_results_release(exam_id: int):
+    """Release the exam's results to its candidates (or withdraw them), in any state of the exam."""
+    exam = exam_services.get_exam(exam_id)
+    exam_services.release_results(exam, json_body().get("visible"))
+    session.commit()
+    return {"exam_id": exam.id, "results_visible_to_candidates": exam.results_visible_to_candidates}

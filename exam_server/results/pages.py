@@ -7,7 +7,8 @@ static/js/results-page.js.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,6 +19,9 @@ from exam_server.core.db import session
 from exam_server.core.errors import NotFound
 from exam_server.exams import services as exams
 from exam_server.exams.models import Candidate, Exam
+from exam_server.core.errors import ApiError
+from exam_server.results import exports
+from exam_server.results import review as review_lib
 from exam_server.results import services
 
 bp = Blueprint("results_pages", __name__)
@@ -33,6 +37,8 @@ def essay_strings() -> dict[str, str]:
         "failed": _("Not saved: {message}"),
         "empty": _("No essay is waiting for your mark."),
         "bad_points": _("Give points for every criterion."),
+        "released": _("Results released to candidates."),
+        "withdrawn": _("Results hidden from candidates."),
     }
 
 
@@ -55,10 +61,35 @@ def exam_list():
 @roles(*STAFF)
 def exam_results(exam_id: int):
     exam = exams.get_exam(exam_id)
-    results = {r.candidate_id: r for r in services.current_results(exam.id)}
-    rows = [(candidate, results.get(candidate.id)) for candidate in exams.list_candidates(exam)]
+    rows = exports.result_rows(exam)
+    parts = exports.exam_parts(exam, rows)
     return render_template("results/exam_results.html", exam=exam, rows=rows,
-                           admissions={c.id: admission(c.id) for c, _r in rows})
+                           parts=parts, part_headers=[str(exports.PART_LABELS[p]) for p in parts],
+                           admissions={row.candidate.id: admission(row.candidate.id) for row in rows},
+                           js_strings=essay_strings())
+
+
+@bp.route("/results/exams/<int:exam_id>/export")
+@roles(*STAFF)
+def export_results(exam_id: int):
+    """?format=csv|xlsx (default xlsx); ?sheet=answers for the CSV of every question as each
+    candidate saw it (the XLSX holds both sheets)."""
+    exam = exams.get_exam(exam_id)
+    fmt = request.args.get("format", "xlsx")
+    sheet = request.args.get("sheet", "results")
+    if fmt not in ("csv", "xlsx") or sheet not in ("results", "answers"):
+        raise ApiError("bad_argument", "format is csv or xlsx; sheet is results or answers.", 400, "format")
+    locale = str(get_locale() or "vi")
+    name = f"ket-qua-{exam.id}" + ("-bai-lam" if sheet == "answers" and fmt == "csv" else "")
+    if fmt == "csv":
+        table = exports.answers_table if sheet == "answers" else exports.summary_table
+        data, mime = exports.to_csv(*table(exam, locale)), "text/csv; charset=utf-8"
+    else:
+        data = exports.to_xlsx([(_("Results"), *exports.summary_table(exam, locale, as_text=False)),
+                                (_("Answers"), *exports.answers_table(exam, locale, as_text=False))])
+        mime = exports.XLSX_MIME
+    return Response(data, mimetype=mime, headers={"Content-Disposition": f"attachment; filename={name}.{fmt}",
+                                                  "Cache-Control": "no-store, private"})
 
 
 @bp.route("/results/exams/<int:exam_id>/candidates/<int:candidate_id>")
@@ -70,7 +101,8 @@ def candidate_result(exam_id: int, candidate_id: int):
     if not versions:
         raise NotFound(_("No result yet for this candidate."), "candidate_id")
     return render_template("results/candidate_result.html", exam=exam, candidate=candidate,
-                           result=versions[0], history=versions, admission=admission(candidate.id))
+                           result=versions[0], history=versions, admission=admission(candidate.id),
+                           review=review_lib.review(versions[0]))
 
 
 @bp.route("/results/exams/<int:exam_id>/essays")
@@ -94,5 +126,6 @@ def my_results():
         released = bool(exam.results_visible_to_candidates)
         versions = services.candidate_results(exam, candidate) if released else []
         entries.append({"exam": exam, "candidate": candidate, "released": released,
-                        "result": versions[0] if versions else None})
+                        "result": versions[0] if versions else None,
+                        "review": review_lib.review(versions[0]) if versions else []})
     return render_template("results/my_results.html", entries=entries)

@@ -20,8 +20,12 @@ Rules (documented here, tested in tests/server/test_scoring.py):
   the rubric's maximum); pending questions count 0 in the provisional total.
 * The exam score is on the 0..10 scale: the total points (a blueprint totals 10; were the
   paper's maximum different, the total is scaled to 10), clamped to [0, 10], then rounded per
-  the exam's `score_rounding`: "0.25" to the nearest quarter, half up (x.125 -> x.25, x.375 ->
-  x.5, so 7.125 -> 7.25 and 7.1249 -> 7.0), or "0.01" to the nearest hundredth, half up.
+  the exam's `score_rounding`: "0.01" (the default of a new exam) keeps the exact sum on the
+  10-point scale with two decimals, as the 2025 graduation-exam format does (0.25 per
+  multiple-choice item, 0.1 / 0.25 / 0.5 / 1 per true/false cluster, 0.25 or 0.5 per short
+  answer: every sum has at most two decimals, so nothing is rounded; a scaled total is rounded
+  to the nearest hundredth, half up); "0.25", an explicit setting, rounds to the nearest
+  quarter, half up (x.125 -> x.25, x.375 -> x.5, so 7.125 -> 7.25 and 7.1249 -> 7.0).
 """
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ response: the text typed, e.g. "0,5", "0.5", "-1,25", "+2", " 3 ". A comma or a 
 score: 1 if |typed - value| <= tolerance (compared as decimals, so 0.1 + 0.2 issues cannot
       arise), else 0.
 Student view body: {"unit", "max_chars"} when set.
+Specific error code: key_not_typeable (with max_chars: no answer of at most max_chars characters
+      the student could type scores 1, e.g. a key of -1.25 with 4 characters, since "-1,25" has 5).
 """
 from __future__ import annotations
 
@@ -43,6 +45,29 @@ def _decimal(value: float) -> Decimal:
     return Decimal(str(value))
 
 
+def _shortest_text(number: Decimal) -> int:
+    """Characters of the shortest text `parse_number` reads as `number` ("0.5" -> ".5": 2)."""
+    sign, digits, exponent = number.normalize().as_tuple()
+    if not any(digits):
+        return 1                                              # "0"
+    places = max(0, -exponent)
+    integer_digits = max(0, len(digits) + exponent) if places else len(digits) + exponent
+    return sign + max(integer_digits, 0) + (1 + places if places else 0)
+
+
+def shortest_scoring_answer(value: Decimal, tolerance: Decimal) -> int:
+    """The fewest characters of a typed answer within `tolerance` of `value` (absolute)."""
+    best = _shortest_text(value)
+    with decimal.localcontext(prec=200):
+        for places in range(0, MAX_RESPONSE_CHARS):
+            step = Decimal(1).scaleb(-places)
+            for rounding in (decimal.ROUND_FLOOR, decimal.ROUND_CEILING):
+                near = value.quantize(step, rounding=rounding)
+                if abs(near - value) <= tolerance:
+                    best = min(best, _shortest_text(near))
+    return best
+
+
 @register
 class Numeric(ItemType):
     name = "numeric"
@@ -71,6 +96,14 @@ class Numeric(ItemType):
         if mode not in TOLERANCE_MODES:
             raise c.fail(f"tolerance_mode must be one of {', '.join(TOLERANCE_MODES)}",
                          "key.tolerance_mode", "bad_value")
+        if max_chars is not None:
+            exact = _decimal(value)
+            allowed = _decimal(tolerance) * (abs(exact) if mode == "relative" else 1)
+            needed = shortest_scoring_answer(exact, allowed)
+            if needed > max_chars:
+                raise c.fail(f"The key {format(exact.normalize(), 'f').replace('.', ',')} cannot be typed in "
+                             f"{max_chars} characters (it needs {needed}): raise max_chars or change the key",
+                             "key.value", "key_not_typeable")
         return ItemContent(type=cls.name, stem=stem, body=new_body,
                            key={"value": value, "tolerance": tolerance, "tolerance_mode": mode})
 

@@ -150,6 +150,7 @@ def test_student_view_never_contains_the_key(name):
     if name == "numeric":
         raw.key["value"] = float(DISTINCTIVE[name])
         raw.key["tolerance"] = 0.0125
+        raw.body["max_chars"] = 10          # the key must be typeable (numeric's key_not_typeable)
     elif name == "text_entry":
         raw.key["accepted"] = [DISTINCTIVE[name]]
     elif name == "extended_text":

@@ -189,3 +189,31 @@ def test_metadata_filters_ignore_case_and_diacritics(client, teacher):
     for args in ({"author": "do van"}, {"author": "đỗ văn"}, {"source": "so gd"}, {"source": "HÀ NỘI"}):
         found = client.get("/api/v1/items", query_string=args, headers=teacher).get_json()
         assert found["total"] == 1, args
+
+
+def test_a_numeric_key_that_cannot_be_typed_is_refused_on_save_and_on_import(client, teacher):
+    """Issue 10: a key of -1.25 with a 4-character box (the 2025 answer grid) cannot be typed."""
+    import io
+
+    payload = item_payload("numeric")
+    payload["content"]["body"] = {"max_chars": 4}
+    payload["content"]["key"] = {"value": -1.25, "tolerance": 0}
+    refused = client.post("/api/v1/items", json=payload, headers=teacher)
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.get_json()["error"] == "key_not_typeable" and refused.get_json()["field"].endswith("key.value")
+    payload["content"]["body"] = {"max_chars": 5}
+    saved = _create(client, teacher, payload)
+    # Editing it back to 4 characters is refused too, and the stored version stays.
+    edit = client.put(f"/api/v1/items/{saved['identifier']}", headers=teacher,
+                      json={**payload, "content": {**payload["content"], "body": {"max_chars": 4}}})
+    assert edit.status_code == 422 and edit.get_json()["error"] == "key_not_typeable"
+    stored = client.get(f"/api/v1/items/{saved['identifier']}", headers=teacher).get_json()
+    assert stored["version"] == 1 and stored["item"]["content"]["body"]["max_chars"] == 5
+    header = "Loại câu hỏi,Nội dung,Đáp án,Số ký tự tối đa,Môn,Lớp,Mức độ\n"
+    row = "Trả lời ngắn,Tính \\(-5/4\\).,\"-1,25\",4,Toán,12,Thông hiểu\n"
+    response = client.post("/api/v1/import/spreadsheet", headers=teacher, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO((header + row).encode()), "items.csv")})
+    assert response.status_code == 422, response.get_json()
+    errors = response.get_json()["errors"]
+    assert [(e["row"], e["field"]) for e in errors] == [(2, "Đáp án")] and "cannot be typed" in errors[0]["reason"]
+    assert client.get("/api/v1/items", headers=teacher).get_json()["total"] == 1

@@ -42,7 +42,7 @@ def test_admin_sees_the_list_and_an_exam(login, client, admin):
     assert '<html lang="vi">' in listing and "Kỳ thi" in listing and 'aria-current="page">Kỳ thi' in listing
     assert exam["title"] in listing and f"/admin/exams/{exam['id']}" in listing
     for word in ("Toán", "Nháp", "Kỳ thi mới", "Hình thức làm bài", "Thời gian làm bài (phút)",
-                 "11/06/2096 00:30", "UTC"):
+                 "11/06/2096 07:30", "giờ Việt Nam"):     # 07:30 +07:00, the site zone
         assert word in listing, word
     assert "admin-exams.js" in listing
     strings = json.loads(re.search(r'<script type="application/json" id="i18n">(.*?)</script>', listing,

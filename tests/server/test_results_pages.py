@@ -46,7 +46,7 @@ def test_staff_pages_render(login, scored, username):
     listing = text_of(client.get("/results/exams"))
     assert f"/results/exams/{scored['id']}" in listing
     table = text_of(client.get(f"/results/exams/{scored['id']}"))
-    for word in ("Số báo danh", "Họ và tên", "Điểm", "Tạm thời", "Chính thức", "8.00", "2.00", *NAMES, *NUMBERS):
+    for word in ("Số báo danh", "Họ và tên", "Điểm", "Tạm thời", "Chính thức", "8,00", "2,00", *NAMES, *NUMBERS):
         assert word in table, word
     assert f"/results/exams/{scored['id']}/candidates/{scored['candidates'][0]}" in table
     one = text_of(client.get(f"/results/exams/{scored['id']}/candidates/{scored['candidates'][0]}"))
@@ -118,13 +118,14 @@ def test_student_sees_only_their_own_released_result(app, login, client, scored,
         session.commit()
     student = login("student1")
     hidden = text_of(student.get("/my-results"))
-    assert "Kết quả kỳ thi này chưa được công bố." in hidden and "8.00" not in hidden
+    assert "Kết quả kỳ thi này chưa được công bố." in hidden and "8,00" not in hidden
     assert "Kết quả của tôi" in hidden
     assert app.test_client().put(f"/api/v1/exams/{scored['id']}", json={"results_visible_to_candidates": True},
                                  headers=admin).status_code == 200
     shown = text_of(student.get("/my-results"))
-    assert "8.00" in shown and "Đang chờ chấm" in shown and "chưa được công bố" not in shown
-    assert "2.00" not in shown and "Định luật Ôm" not in shown     # not the other candidate, not responses
+    assert "8,00" in shown and "Đang chờ chấm" in shown and "chưa được công bố" not in shown
+    # Their own paper as they saw it (their essay included), never the other candidate's score.
+    assert "Định luật Ôm" in shown and 'class="score">2,00' not in shown
     for other in (*NAMES[1:], *NUMBERS[1:]):
         assert other not in shown
 

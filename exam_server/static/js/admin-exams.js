@@ -52,6 +52,7 @@ function examBody(form) {
     title: value("title"), subject: value("subject"), grade: whole("grade"),
     opens_at: fromLocalInput(value("opens_at")), closes_at: fromLocalInput(value("closes_at")),
     duration_minutes: whole("duration_minutes"), delivery_mode: value("delivery_mode"),
+    ...(form.elements.score_rounding ? { score_rounding: value("score_rounding") } : {}),
   };
 }
 

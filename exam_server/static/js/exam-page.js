@@ -339,12 +339,17 @@ async function submit() {
   const unanswered = state.order.filter((n) => !state.questions.get(n).answer.isAnswered());
   const flagged = state.order.filter((n) => state.questions.get(n).flagged);
   const body = $("[data-confirm-body]");
-  body.replaceChildren(
+  // replaceChildren() writes a null argument as the text "null": pass only the paragraphs shown.
+  const paragraphs = [
     h("p", { "data-unanswered": unanswered.join(","),
       text: unanswered.length ? fmt(S.confirm_unanswered, { list: unanswered.map((n) => fmt(S.question, { n })).join(", ") })
-        : S.confirm_all }),
-    flagged.length ? h("p", { text: fmt(S.confirm_flagged, { list: flagged.map((n) => fmt(S.question, { n })).join(", ") }) }) : null,
-    h("p", { class: "muted", text: S.confirm_final }));
+        : S.confirm_all })];
+  if (flagged.length) {
+    paragraphs.push(h("p", { "data-flagged": flagged.join(","),
+      text: fmt(S.confirm_flagged, { list: flagged.map((n) => fmt(S.question, { n })).join(", ") }) }));
+  }
+  paragraphs.push(h("p", { class: "muted", text: S.confirm_final }));
+  body.replaceChildren(...paragraphs);
   const dialog = $("[data-confirm]");
   dialog.returnValue = "";
   dialog.showModal();

@@ -90,14 +90,16 @@ export function whenMathReady(fn) {
 function choiceList(body, ctx, multiple) {
   const kind = multiple ? "checkbox" : "radio";
   const inputs = [];
-  const list = h("ol", { class: "choices", role: multiple ? "group" : "radiogroup" });
+  // A div, not an <ol>: a list given the role radiogroup loses its list semantics and its <li>
+  // children become invalid (axe "listitem"); the letters say the order.
+  const list = h("div", { class: "choices", role: multiple ? "group" : "radiogroup" });
   (body.options || []).forEach((option, i) => {
     const input = h("input", {
       type: kind, name: `${ctx.name}-choice`, value: option.id, disabled: !ctx.interactive,
       onchange: () => ctx.changed(),
     });
     inputs.push(input);
-    list.append(h("li", {}, h("label", { class: "choice" }, input,
+    list.append(h("div", { class: "choice-row" }, h("label", { class: "choice" }, input,
       h("span", { class: "choice-letter", text: `${LETTERS[i] || i + 1}.` }),
       h("span", { class: "choice-html", html: option.html }))));
   });
