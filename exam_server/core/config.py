@@ -123,10 +123,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CHECKIN_CHALLENGE_TTL_SECONDS": _number(env, "EXAM_CHECKIN_CHALLENGE_TTL_SECONDS", 120, minimum=10),
         "PHOTO_RETENTION_DAYS": _number(env, "EXAM_PHOTO_RETENTION_DAYS", 30),
         # Manual admission codes (exam_server/admission): how long a code lives, how many wrong
-        # codes withdraw it, how often one address may try (Flask-Limiter syntax).
+        # codes withdraw it, how often one address may try (Flask-Limiter syntax; a school whose
+        # kiosks reach the server through one NAT address shares it: a room typing codes at once).
         "ADMISSION_CODE_TTL_SECONDS": _number(env, "EXAM_ADMISSION_CODE_TTL_SECONDS", 600, minimum=30),
         "ADMISSION_CODE_MAX_TRIES": _number(env, "EXAM_ADMISSION_CODE_MAX_TRIES", 5, minimum=1),
-        "ADMISSION_CODE_RATE_LIMIT": env.get("EXAM_ADMISSION_CODE_RATE_LIMIT") or "20 per minute",
+        "ADMISSION_CODE_RATE_LIMIT": env.get("EXAM_ADMISSION_CODE_RATE_LIMIT") or "60 per minute",
     }
     config.update(overrides)
     if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

@@ -184,6 +184,24 @@ def test_a_room_of_40_fits_one_screen_with_counters_menus_filters_and_legal_room
         relay.send_progress({key: [{"candidate_id": cid, "answered": 8, "last_seq": 41}]})
         page.wait_for_selector(f'tr[data-candidate-id="{cid}"] [data-answered="8"]')
 
+        # --- room_update rows: an older version arriving late is not shown, a newer one is -------------
+        from exam_server.core.db import session, utcnow
+        from exam_server.core.extensions import socketio
+        from exam_server.exams.models import Candidate
+        from exam_server.live.relay import PROCTOR, proctor_room
+        from exam_server.live.views import candidate_views, room_state
+
+        with app.app_context():
+            candidate = session.get(Candidate, cid)
+            row = candidate_views([candidate], utcnow())[0]
+            state = room_state(candidate.room)
+        late = {**row, "version": row["version"] - 1, "state": "terminated"}
+        newer = {**row, "version": row["version"] + 1, "kiosk": "K09"}
+        for rows in ([late], [newer]):
+            socketio.emit("room_update", {**state, "candidates": rows}, to=proctor_room(*key), namespace=PROCTOR)
+        page.wait_for_selector(f'tr[data-candidate-id="{cid}"] [data-kiosk="K09"]')
+        assert page.get_attribute(f'tr[data-candidate-id="{cid}"]', "data-state") == "in_progress"
+
         # --- room actions only when legal: start once, pause when running, resume when paused ----------
         start, pause, resume = (page.locator(f'[data-room-action="{a}"]') for a in ("start_room", "pause", "resume"))
         assert start.is_enabled() and pause.is_disabled() and not resume.is_visible()
