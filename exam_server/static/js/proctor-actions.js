@@ -151,6 +151,7 @@ async function candidateAction(action, c) {
 // --- the menu -------------------------------------------------------------------------------------------
 let menuFor = null;
 let menuButton = null;
+let openedAt = 0;
 
 export function closeMenu(focusBack = false) {
   const menu = $("[data-menu]");
@@ -190,6 +191,7 @@ export function openMenu(candidateId, button) {
   button.setAttribute("aria-expanded", "true");
   menuFor = candidateId;
   menuButton = button;
+  openedAt = performance.now();
   menu.querySelector("[role=menuitem]").focus();
 }
 
@@ -216,5 +218,6 @@ export function init(root, { socketOf, candidateOf, checkin }) {
     if (menuFor !== null && !menu.contains(event.target) && !event.target.closest("[data-menu-toggle]")) closeMenu();
   });
   window.addEventListener("resize", () => closeMenu());
-  app.querySelector(".room-columns").addEventListener("scroll", () => closeMenu(), { passive: true });
+  // The menu is fixed: a scroll would leave it behind (not the scroll that brought its button into view).
+  window.addEventListener("scroll", () => { if (performance.now() - openedAt > 300) closeMenu(); }, { passive: true });
 }

@@ -20,6 +20,7 @@ let root = null;
 let onMenu = () => {};
 let onCheckin = () => {};
 const view = { filter: "all", sort: "number" };
+let loaded = false;   // the server-rendered placeholder rows stay until the first snapshot
 
 export const isFinished = (c) => FINISHED.includes(c.state);
 /** Offline = lost the connection while the exam runs; a finished candidate is never "offline". */
@@ -130,6 +131,7 @@ export function renderCounters() {
 
 /** Lay the rows out: filtered, sorted, in one or two columns (the first half on the left). */
 export function layout() {
+  if (!loaded) return;
   const filter = FILTERS[view.filter] || FILTERS.all;
   const sort = SORTS[view.sort] || SORTS.number;
   const shown = [...rows.values()].map((e) => e.data).filter(filter).sort(sort);
@@ -179,6 +181,7 @@ export function mergeRow(c) {
 }
 
 export function applyRows(list, { full = false } = {}) {
+  loaded = true;
   if (full) {
     const ids = new Set(list.map((c) => c.candidate_id));
     for (const id of [...rows.keys()]) if (!ids.has(id)) rows.delete(id);
