@@ -149,6 +149,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TIME_ZONE": env.get("EXAM_TIME_ZONE") or "Asia/Ho_Chi_Minh",
         # exam day: anonymous result look-ups (candidate number + citizen ID + date of birth) per address
         "RESULT_LOOKUP_RATE_LIMIT": env.get("EXAM_RESULT_LOOKUP_RATE_LIMIT") or "5 per minute;30 per hour",
+        # Manual admission codes (exam_server/admission): how long a code lives, how many wrong
+        # codes withdraw it, how often one address may try (Flask-Limiter syntax; a school whose
+        # kiosks reach the server through one NAT address shares it: a room typing codes at once).
+        "ADMISSION_CODE_TTL_SECONDS": _number(env, "EXAM_ADMISSION_CODE_TTL_SECONDS", 600, minimum=30),
+        "ADMISSION_CODE_MAX_TRIES": _number(env, "EXAM_ADMISSION_CODE_MAX_TRIES", 5, minimum=1),
+        "ADMISSION_CODE_RATE_LIMIT": env.get("EXAM_ADMISSION_CODE_RATE_LIMIT") or "60 per minute",
     }
     config.update(overrides)
     if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

@@ -23,6 +23,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def all_models() -> None:
     """Import every feature's models so that Base.metadata knows all tables."""
     import exam_server.accounts.models
+    import exam_server.admission.models
     import exam_server.analysis.models
     import exam_server.audit.models
     import exam_server.bank.models

@@ -68,6 +68,15 @@ def exam_strings() -> dict[str, str]:
         "dismiss": _("Close"),
         "form": _("Form {code}"),
         "waiting_start": _("You are connected. The exam starts when the proctor opens the room."),
+        # The entry with an admission code (admission-entry.js).
+        "number_required": _("Type your candidate number."),
+        "code_format": _("An admission code has 8 letters and digits, like ABCD-EFGH."),
+        "code_wrong": _("The candidate number or the admission code is not right, or the code has expired or "
+                        "was already used. Ask the proctor."),
+        "code_wrong_left": _("The candidate number or the admission code is not right ({n} tries left)."),
+        "code_locked": _("Too many wrong codes: this code no longer works. Ask the proctor for a new one."),
+        "code_rate_limited": _("Too many tries from this computer: wait a minute."),
+        "code_failed": _("The code could not be checked: {message}"),
     }
 
 
@@ -99,7 +108,7 @@ def proctor_strings() -> dict[str, str]:
         "for_candidate": _("{action}: {name}"),
         "all_candidates": _("the whole room"),
         "incident_log": _("Incidents"), "no_incidents": _("No incidents."),
-        "admit": _("Admit manually"),
+        "admit": _("Admission code…"),
         "chip_verified": _("Chip verified"),
         "admitted_unverified": _("Admitted manually (unverified)"),
         "admitted_by": _("by {name} at {time}"),
@@ -126,6 +135,18 @@ def proctor_strings() -> dict[str, str]:
         "face_why_error": _("the comparison failed (see the server log)"),
         "face_numbers": _("score {score} (distance {distance}, match below {threshold})"),
         "earlier_attempts": _("Earlier check-in attempts ({n})"),
+        # The room of 40 (issue 10): compact rows, counters, menus, admission codes.
+        "offline": _("Offline"), "offline_short": _("lost {time}"),
+        "checkin_details": _("Check-in details"), "checkin": _("Check-in details"),
+        "checkin_of": _("Check-in of {name}"),
+        "chip_short": _("Chip"), "manual_short": _("Manual"),
+        "incidents_title": _("{n} incident(s), {open} open"),
+        "actions": _("Actions"), "actions_for": _("Actions for {name}"),
+        "answered": _("Answered"), "shown": _("{n} of {m} shown"),
+        "terminate_confirm": _("Terminate the exam"), "danger_zone": _("Cannot be undone"),
+        "code_title": _("{name} ({number})"),
+        "code_valid_until": _("Valid until {time} ({minutes} minutes), once."),
+        "no_window": _("not set"), "window_same_day": _("{date}, {from}–{to}"), "window": _("{from} to {to}"),
     }
 
 

@@ -294,21 +294,34 @@ class ExamPageHelpers:
         return int(page.get_attribute("[data-timer]", "data-seconds"))
 
     @staticmethod
-    def issue_token(proctor, candidate) -> str:
-        """Issue a session code from the proctor's room page: the exam page's address with it."""
-        proctor.click(f'button[data-action="issue_token"][data-candidate="{candidate["id"]}"]')
-        proctor.fill("#d-reason", "Đầu đọc thẻ hỏng, điểm danh thủ công")
+    def candidate_action(proctor, candidate_id, action):
+        """Choose an action in a candidate's menu on the proctor's room page."""
+        proctor.click(f'tr[data-candidate-id="{candidate_id}"] [data-menu-toggle]')
+        proctor.click(f'[data-menu] button[data-action="{action}"][data-candidate="{candidate_id}"]')
+
+    def admission_code(self, proctor, candidate, reason="Đầu đọc thẻ hỏng, điểm danh thủ công") -> str:
+        """A manual admission code from the proctor's room page (its menu, a reason): the code shown."""
+        self.candidate_action(proctor, candidate["id"], "admit")
+        proctor.fill("#d-reason", reason)
         proctor.click("[data-dialog-ok]")
-        link = proctor.locator("[data-token-url]")
-        link.wait_for(state="visible")
-        url = link.get_attribute("href")
-        assert re.search(r"/exam#token=.+", url), url
-        proctor.click('[data-token-dialog] button[value="close"]')
-        return url
+        shown = proctor.locator("[data-code-dialog] [data-code]")
+        shown.wait_for(state="visible")
+        code = shown.inner_text().strip()
+        assert re.fullmatch(r"[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}", code), code
+        proctor.click('[data-code-dialog] button[value="close"]')
+        return code
+
+    @staticmethod
+    def enter_code(page, number, code):
+        """On the exam page's entry: the candidate number and the admission code, as typed."""
+        page.fill("#candidate-number", number)
+        page.fill("#session-token", code)
+        page.click("[data-token-form] button[type=submit]")
 
 
 @pytest.fixture
 def exam_ui():
     """Helpers for the exam and proctor pages: exam_ui.answer(page, q, response), wait_saved(page),
-    correct_response(q), wrong_response(q), timer_seconds(page), pending(page), issue_token(proctor, c)."""
+    correct_response(q), wrong_response(q), timer_seconds(page), pending(page),
+    candidate_action(proctor, candidate_id, action), admission_code(proctor, c), enter_code(page, number, code)."""
     return ExamPageHelpers()

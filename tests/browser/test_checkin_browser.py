@@ -47,13 +47,13 @@ def demo_checkin(app, users):
         instance = app.config["INSTANCE_PATH"]
         return {"exam_id": exam.id, "room_id": room.id, "kiosk_id": kiosk.id, "candidate_id": candidate.id,
                 "number": candidate.candidate_number, "name": candidate.full_name,
-                "other_id": other.id, "proctor_name": proctor.full_name,
+                "other_id": other.id, "other_number": other.candidate_number, "proctor_name": proctor.full_name,
                 "first": paper["questions"][0], "count": len(paper["questions"]),
                 "key": f"{instance}/kiosk-K01.key", "pki": f"{instance}/demo-pki", "profile": PROFILE}
 
 
 def test_card_check_in_at_the_kiosk_opens_the_exam_page(live_contexts, live_socketio_server, log_in_page, demo_checkin,
-                                                        app, vpcd_controller):
+                                                        app, vpcd_controller, exam_ui):
     import dataclasses
 
     import cv2
@@ -120,8 +120,10 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(live_contexts, live_sock
         row = proctor.locator(f'tr[data-candidate-id="{d["candidate_id"]}"]')
         assert d["name"] in row.inner_text()
         row.locator('[data-checkin="chip"]').wait_for()
-        # ... and the check-in's details (pushed live): chip verified, the chip photo beside the
-        # live photo (both loaded with the proctor's session), the face comparison's label.
+        # ... and the check-in's details (pushed live, opened from the row's check-in chip): chip
+        # verified, the chip photo beside the live photo (both loaded with the proctor's session),
+        # the face comparison's label.
+        row.locator('[data-checkin="chip"]').click()
         latest = proctor.locator(f'[data-checkin-panel="{d["candidate_id"]}"] .checkin-panel.latest')
         latest.locator('[data-checkin-status="verified"]').wait_for()
         assert "Chip đã xác thực" in latest.inner_text() and "K01" in latest.inner_text()
@@ -131,22 +133,31 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(live_contexts, live_sock
         face = latest.locator("[data-face]")
         assert face.get_attribute("data-face") == "match" and face.inner_text() == "Khuôn mặt khớp"
 
-        # The proctor admits another candidate of the room by hand, with a reason: the row says
-        # unverified, with the reason and the proctor's name, and the session code is shown.
-        proctor.click(f'button[data-action="admit"][data-candidate="{d["other_id"]}"]')
+        proctor.click('[data-checkin-dialog] button[value="close"]')
+
+        # The proctor admits another candidate of the room by hand, with a reason: a short code
+        # (no reason: refused), which the candidate types with their number on the exam page; the
+        # row then says unverified, with the reason and the proctor's name.
+        exam_ui.candidate_action(proctor, d["other_id"], "admit")
         proctor.click("[data-dialog-ok]")                                 # no reason: refused
         assert proctor.locator("[data-dialog-error]").is_visible()
         proctor.fill("#d-reason", ADMIT_REASON)
         proctor.click("[data-dialog-ok]")
-        proctor.locator("[data-token-url]").wait_for(state="visible")
-        assert re.search(r"/exam#token=.+", proctor.get_attribute("[data-token-url]", "href"))
-        assert proctor.locator("[data-token-code]").inner_text().strip()
-        proctor.click('[data-token-dialog] button[value="close"]')
+        code = proctor.locator("[data-code-dialog] [data-code]")
+        code.wait_for(state="visible")
+        assert re.fullmatch(r"[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}", code.inner_text().strip())
+        typed = code.inner_text().strip()
+        proctor.click('[data-code-dialog] button[value="close"]')
+        other_page = live_contexts.new().new_page()
+        other_page.goto("/exam")
+        exam_ui.enter_code(other_page, d["other_number"], typed)
+        other_page.wait_for_selector('#exam-app[data-state="exam"]')
+        proctor.locator(f'tr[data-candidate-id="{d["other_id"]}"] [data-checkin="manual"]').click()
         admitted = proctor.locator(f'[data-checkin-panel="{d["other_id"]}"] .checkin-panel.latest')
         admitted.locator('[data-checkin-status="unverified"]').wait_for()
         text = admitted.inner_text()
         assert "Cho vào thi thủ công (chưa xác thực)" in text and ADMIT_REASON in text and d["proctor_name"] in text
-        proctor.locator(f'tr[data-candidate-id="{d["other_id"]}"] [data-checkin="manual"]').wait_for()
+        proctor.click('[data-checkin-dialog] button[value="close"]')
 
         # The candidate checks in again (at another kiosk, with the same card): the first screen
         # closes and says why, and the new one continues the same exam.

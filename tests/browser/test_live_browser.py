@@ -1,7 +1,8 @@
 """The live exam end to end in a real headless Chromium against a real Socket.IO server.
 
-A proctor opens the room page, starts the room and issues two session codes (the fallback
-check-in); two candidates sit the demo exam in two browser contexts. One loses the network for
+A proctor opens the room page, starts the room and gives two admission codes (the fallback
+check-in: short codes the candidates type with their candidate numbers); two candidates sit the
+demo exam in two browser contexts. One loses the network for
 30 seconds mid-exam and keeps answering (the page says offline and keeps the answers), then
 comes back (the answers are replayed and acknowledged). The proctor extends the other's time
 (the student page shows it); both submit. The results API then holds every answer given,
@@ -36,19 +37,19 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
         assert proctor.locator(f'tr[data-candidate-id="{c1["id"]}"] [data-state]').inner_text() == "Chưa đến"
         proctor.click('[data-room-action="start_room"]')
         proctor.wait_for_selector('[data-room-state]:has-text("Phòng thi đã bắt đầu")')
-        urls = [exam_ui.issue_token(proctor, c) for c in (c1, c2)]
-        row1 = proctor.locator(f'tr[data-candidate-id="{c1["id"]}"]')
-        row1.locator('[data-checkin="manual"]').wait_for()
+        codes = [exam_ui.admission_code(proctor, c) for c in (c1, c2)]
 
-        # --- two candidates connect and see their papers ---------------------------------------
+        # --- two candidates type their number and code, and see their papers --------------------
         pages = []
-        for url in urls:
+        for c, code in zip((c1, c2), codes):
             page = live_contexts.new().new_page()
-            page.goto(url.replace(base, ""))
+            page.goto("/exam")
+            exam_ui.enter_code(page, c["number"], code)
             page.wait_for_selector('#exam-app[data-state="exam"]')
-            assert "#token" not in page.url           # the code is not left in the address bar
             assert page.locator("[data-qnav] .qbtn").count() == 10
             pages.append(page)
+        row1 = proctor.locator(f'tr[data-candidate-id="{c1["id"]}"]')
+        row1.locator('[data-checkin="manual"]').wait_for()
         s1, s2 = pages
         exam_ui.wait_saved(s1)
         row1.locator('[data-state="in_progress"]').wait_for()
@@ -99,7 +100,7 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
 
         # --- the proctor extends candidate 1's time by 5 minutes ------------------------------
         before = exam_ui.timer_seconds(s1)
-        row1.locator('button[data-action="extend"]').click()
+        exam_ui.candidate_action(proctor, c1["id"], "extend")
         proctor.fill("#d-minutes", "5")
         proctor.fill("#d-reason", "Máy tính bị treo 5 phút")
         proctor.click("[data-dialog-ok]")
@@ -125,8 +126,13 @@ def test_two_candidates_sit_the_exam_one_offline_for_30_seconds(
         s2.wait_for_selector('#exam-app[data-finished="submitted"]')
         for c in (c1, c2):
             proctor.locator(f'tr[data-candidate-id="{c["id"]}"] [data-state="submitted"]').wait_for()
+            # Handed in: not shown as a lost connection, and no longer counted offline.
+            row = proctor.locator(f'tr[data-candidate-id="{c["id"]}"]')
+            assert row.locator('[data-conn-state="finished"]').count() == 1
+            assert row.locator(".conn.offline").count() == 0
         row1.locator('[data-answered="10"]').wait_for()
         row2.locator('[data-answered="7"]').wait_for()
+        proctor.wait_for_selector('[data-count="submitted"]:text-is("2")')
         proctor.screenshot(path=f"{SCREENSHOTS}/live-proctor-room-submitted.png", full_page=True)
     finally:
         live_contexts.close_all()
@@ -171,23 +177,22 @@ def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_ser
         proctor.wait_for_selector('#proctor-app[data-joined="true"]')
         proctor.click('[data-room-action="start_room"]')
         proctor.wait_for_selector('[data-room-action="start_room"]:disabled')
-        response = client.post(f"/api/v1/exams/{demo_exam['exam_id']}/candidates/{c1['id']}/session-token",
-                               json={"reason": "Quên căn cước"}, headers=token_for("proctor1"))
+        response = client.post("/api/v1/admission/codes", json={"candidate_id": c1["id"], "reason": "Quên căn cước"},
+                               headers=token_for("proctor1"))
         assert response.status_code == 201, response.get_json()
-        token = response.get_json()["token"]
+        code = response.get_json()["code"]
 
         page = student_context.new_page()
         page.goto("/exam")
-        page.fill("#session-token", "not-a-token")
-        page.click("[data-token-form] button[type=submit]")
+        wrong = "".join("B" if ch == "A" else "A" if ch != "-" else "-" for ch in code)
+        exam_ui.enter_code(page, c1["number"], wrong)
         try:
-            page.wait_for_selector("[data-token-error]:has-text('không hợp lệ')")
+            page.wait_for_selector("[data-token-error]:has-text('4 lần')")
         except Exception:  # noqa: BLE001 - any failure: report the page state
             raise AssertionError(page.evaluate("document.getElementById('exam-app').dataset.state + ' | ' + "
                                                "document.querySelector('[data-message]').textContent + ' | ' + "
                                                "document.querySelector('[data-token-error]').outerHTML"))
-        page.fill("#session-token", token)
-        page.click("[data-token-form] button[type=submit]")
+        exam_ui.enter_code(page, c1["number"], code.lower().replace("-", " "))
         page.wait_for_selector('#exam-app[data-state="exam"]')
         exam_ui.answer(page, q1, exam_ui.correct_response(q1))
         exam_ui.wait_saved(page)
@@ -213,7 +218,7 @@ def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_ser
         proctor.wait_for_selector('#proctor-app[data-joined="true"]')
         proctor.wait_for_selector('[data-incident-list] li[data-kind="focus_lost"]:has-text("Phạm Minh Anh")')
         assert row.locator('[data-incidents="1"]').inner_text() == "1"
-        row.locator('button[data-action="pause"]').click()
+        exam_ui.candidate_action(proctor, c1["id"], "pause")
         proctor.click("[data-dialog-ok]")            # a pause needs a reason: refused in the dialog
         proctor.wait_for_selector("[data-dialog-error]:visible")
         proctor.fill("#d-reason", "Thí sinh cần hỗ trợ kỹ thuật")
@@ -222,7 +227,7 @@ def test_code_entry_reload_resumes_and_proctor_pause(chromium, live_socketio_ser
         assert "hỗ trợ kỹ thuật" in page.inner_text("[data-pause-text]")
         assert page.locator(f'section[data-question="{q1["number"]}"] input').first.is_disabled()
         row.locator('[data-state="paused"]').wait_for()
-        row.locator('button[data-action="resume"]').click()
+        exam_ui.candidate_action(proctor, c1["id"], "resume")
         proctor.click("[data-dialog-ok]")
         page.wait_for_selector("[data-pause]", state="hidden")
         assert page.locator(f'section[data-question="{q1["number"]}"] input').first.is_enabled()

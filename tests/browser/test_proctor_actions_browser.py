@@ -26,10 +26,10 @@ SECONDS_LEFT_AFTER_RESUME = 4
 
 @pytest.fixture
 def deadline_sweeper(app, live_socketio_server):
-    """The deadline sweeper's pass (sockets.sweep_once) every half second while the test runs (the
+    """The deadline sweeper's pass (sweeper.sweep_once) every half second while the test runs (the
     app's own loop is off under TESTING and, once started, would outlive the test); stopped
     before the live server and the database go."""
-    from exam_server.live.sockets import sweep_once
+    from exam_server.live.sweeper import sweep_once
 
     stop = threading.Event()
     failures: list[BaseException] = []
@@ -157,14 +157,14 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
         proctor.click("[data-dialog-ok]")
         for c in (c1, c2, c3):
             pages[c["id"]].wait_for_selector('.banners .flash:has-text("Còn 15 phút làm bài")')
-        rows[c1["id"]].locator('button[data-action="message"]').click()
+        exam_ui.candidate_action(proctor, c1["id"], "message")
         proctor.fill("#d-reason", "Em hãy ngồi ngay ngắn")
         proctor.click("[data-dialog-ok]")
         s1.wait_for_selector('.banners .flash:has-text("Em hãy ngồi ngay ngắn")')
         assert "Em hãy ngồi ngay ngắn" not in s2.inner_text("[data-banners]")
 
         # --- candidate 2 is moved to kiosk K07: the page says where to go and locks --------------
-        rows[c2["id"]].locator('button[data-action="move"]').click()
+        exam_ui.candidate_action(proctor, c2["id"], "move")
         proctor.fill("#d-kiosk", "K07")
         proctor.fill("#d-reason", "Máy K02 bị treo")
         proctor.click("[data-dialog-ok]")
@@ -173,7 +173,8 @@ def test_room_pause_resume_note_move_terminate_and_deadline(
         assert s2.locator(f'section[data-question="{q2[2]["number"]}"] input').first.is_disabled()
 
         # --- candidate 3's attempt is ended with a reason: the page ends on it, no inputs left ---
-        rows[c3["id"]].locator('button[data-action="terminate"]').click()
+        exam_ui.candidate_action(proctor, c3["id"], "terminate")
+        assert proctor.locator("[data-dialog-warning]").is_visible()       # destructive: said, and confirmed
         proctor.fill("#d-reason", "Sử dụng điện thoại trong giờ thi")
         proctor.click("[data-dialog-ok]")
         s3.wait_for_selector('#exam-app[data-finished="terminated"]')

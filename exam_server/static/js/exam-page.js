@@ -6,6 +6,7 @@
 // localStorage until the server acknowledges it; unacknowledged events are replayed in seq order
 // on every (re)connection, one at a time, so a reload, a kiosk restart or a lost network loses
 // nothing the student did.
+import { exchange } from "./admission-entry.js";
 import { emitWithAck, fmt, h, refusalCode } from "./api.js";
 import { renderItem, typesetMath, whenMathReady } from "./item-render.js";
 
@@ -529,10 +530,12 @@ function askToken(error) {
   err.textContent = error || "";
   $("#session-token").focus();
 }
-$("[data-token-form]").addEventListener("submit", (event) => {
+$("[data-token-form]").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const token = $("#session-token").value.trim();
-  if (!token) return;
+  const typed = $("#session-token").value.trim();
+  if (!typed) return;
+  const { token, error } = await exchange($("#candidate-number").value.trim(), typed);   // admission-entry.js
+  if (!token) { askToken(error); return; }
   sessionStorage.setItem(TOKEN_KEY, token);
   start(token);
 });
