@@ -30,6 +30,7 @@ BLUEPRINT_MODULES = (
     "exam_server.results.pages",    # results tables, a candidate's result, blind essay queue, my results
     "exam_server.checkin.api",      # kiosk check-in (chip evidence), manual admission, photos
     "exam_server.analysis.pages",   # item analysis per exam and on the bank's item page, exports, calibration
+    "exam_server.jobs.api",         # background jobs: status, progress, result, file
 )
 
 

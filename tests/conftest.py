@@ -113,7 +113,9 @@ def test_config(database_url, tmp_path) -> dict:
     return {"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
             "INSTANCE_PATH": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False, "ARGON2_FAST": True,
             # The relay runs in the committing thread under TESTING: push a room's rows every time.
-            "LIVE_PROCTOR_PUSH_SECONDS": 0}
+            "LIVE_PROCTOR_PUSH_SECONDS": 0,
+            # Background jobs run in the committing request: a test follows the job's URL to its end.
+            "JOBS_BACKEND": "sync"}
 
 
 @pytest.fixture
