@@ -5,7 +5,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
 from exam_server.bank import jobs as bank_jobs
-from exam_server.bank import media, search, services, transfer
+from exam_server.bank import bulk, media, search, services, transfer
 from exam_server.bank.models import ItemEvent, ItemVersion
 from exam_server.core.auth import roles
 from exam_server.core.db import session
@@ -121,6 +121,18 @@ def preview_item():
 def review_queue():
     others, _own = search.review_queue(current_user.id)
     return {"items": [version_json(v, full=False) for v in others]}
+
+
+@bp.route("/review/bulk", methods=["POST"])
+@roles(*AUTHORS)
+def review_bulk():
+    """Approve or request changes on many submitted items with one comment: {"action",
+    "identifiers", "comment"}. Items refused are listed with their reason; the rest are done, all
+    in one transaction."""
+    body = json_body()
+    outcome = bulk.review_many(body.get("identifiers"), body.get("action"), current_user, body.get("comment", ""))
+    session.commit()
+    return outcome
 
 
 @bp.route("/media", methods=["POST"])
