@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
-from exam_server.bank import jobs as bank_jobs
 from exam_server.bank import bulk, media, search, services, transfer
+from exam_server.bank import jobs as bank_jobs
 from exam_server.bank.models import ItemEvent, ItemVersion
 from exam_server.core.auth import roles
 from exam_server.core.db import session

@@ -16,9 +16,9 @@ from exam_server.core.errors import ApiError, Conflict
 from exam_server.core.http import json_body
 from exam_server.exams import jobs as exam_jobs
 from exam_server.exams import services
+from exam_server.exams.models import Candidate, Exam, ExamForm, ExamRoom
 from exam_server.jobs import services as jobs
 from exam_server.jobs.api import accepted
-from exam_server.exams.models import Candidate, Exam, ExamForm, ExamRoom
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api/v1/exams")
 READERS = ("admin", "teacher", "proctor")

@@ -55,7 +55,7 @@ def dispatch(app: Flask, job_id: int) -> None:
         rq_queue(app).enqueue("exam_server.jobs.worker.perform", job_id, job_id=rq_job_id(app, job_id),
                               job_timeout=app.config["JOBS_TIMEOUT_SECONDS"], result_ttl=3600,
                               failure_ttl=7 * 24 * 3600, description=f"exam job {job_id}")
-    except Exception as exc:  # noqa: BLE001 - Redis down: the job says so instead of waiting for ever
+    except Exception as exc:  # Redis down: the job says so instead of waiting for ever
         log.exception("job %s could not be queued", job_id)
         services.fail_undispatched(app, job_id, f"The job queue (Redis) could not be reached "
                                                f"({type(exc).__name__}); nothing was done. Try again.")
@@ -83,8 +83,8 @@ def rq_lost_reason(app: Flask, job) -> str | None:
             latest = rq_job.latest_result()
             if latest is not None and latest.exc_string:
                 detail = f" ({latest.exc_string.strip().splitlines()[-1][:200]})"
-        except Exception:  # noqa: BLE001
-            pass
+        except Exception:  # the reason without its detail is still the reason
+            log.debug("no RQ result for job %s", job.id, exc_info=True)
         return f"The worker stopped while running this job{detail}; nothing it was writing was kept. Start it again."
     return None
 

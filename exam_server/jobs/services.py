@@ -292,7 +292,7 @@ def run_job(app: Flask, job_id: int) -> str:
             session.commit()
             log.info("job %s (%s) succeeded", job_id, job.kind)
             return JobStatus.SUCCEEDED.value
-        except BaseException as exc:  # noqa: BLE001 - whatever happened, the job says so
+        except BaseException as exc:  # whatever happened, the job says so
             session.rollback()
             error = describe_error(exc)
             if error["error"] == "internal_error":

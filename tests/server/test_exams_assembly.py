@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from tests.server.factories import item_payload
-from tests.server.test_exams import BLUEPRINT, ROWS, add_room, candidates, csv_bytes, make_exam, upload
 from tests.server.job_follow import follow
+from tests.server.test_exams import BLUEPRINT, ROWS, add_room, candidates, csv_bytes, make_exam, upload
 
 NUMERIC_KEY = 0.4375           # distinctive: must never show up in a student's paper
 KEY_FIELDS = {"key", "answer_key", "correct", "values", "value", "tolerance", "tolerance_mode", "accepted",

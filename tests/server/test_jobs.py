@@ -195,3 +195,21 @@ def test_illegal_moves_are_refused():
                            (JobStatus.FAILED, "start"), (JobStatus.SUCCEEDED, "start")):
         with pytest.raises(Conflict):
             JOB_STATES.next_status(status, action)
+
+
+def test_the_qti_export_job_produces_its_package(client, token_for):
+    import zipfile
+
+    teacher = token_for("teacher1")
+    for _ in range(2):
+        assert client.post("/api/v1/items", json=item_payload("single_choice"), headers=teacher).status_code == 201
+    outcome = follow(client, client.post("/api/v1/export/qti?status=draft", headers=teacher), teacher)
+    assert outcome.succeeded and outcome.job["file_url"] == f"{outcome.job['url']}/file"
+    assert outcome.job["params"]["filters"] == {"status": "draft"}
+    download = client.get(outcome.job["file_url"], headers=teacher)
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    assert 'filename="items-qti3.zip"' in download.headers["Content-Disposition"]
+    assert outcome.job["result"] == {"bytes": len(download.data)}
+    names = zipfile.ZipFile(io.BytesIO(download.data)).namelist()
+    assert "imsmanifest.xml" in names and len([n for n in names if n.endswith(".xml")]) == 3
+    assert client.get(outcome.job["file_url"], headers=token_for("teacher2")).status_code == 404

@@ -43,7 +43,7 @@ def _work(test_config, tmp_path) -> subprocess.CompletedProcess:
            "EXAM_JOBS_QUEUE": test_config["JOBS_QUEUE"], "EXAM_SECRET_KEY": test_config["SECRET_KEY"],
            "EXAM_INSTANCE_PATH": str(tmp_path / "worker"), "EXAM_SOCKETIO_CHANNEL": test_config["SOCKETIO_CHANNEL"]}
     return subprocess.run([str(EXAM_SERVER), "worker", "--burst"], env=env, capture_output=True, text=True,
-                          timeout=180)
+                          timeout=180, check=False)
 
 
 def _roster(client, admin, exam_id, data: bytes):

@@ -9,7 +9,6 @@ from alembic import op
 
 import exam_server.core.db
 
-
 revision = '0019'
 down_revision = '0013'
 branch_labels = None
