@@ -251,6 +251,9 @@ def describe_error(exc: BaseException) -> dict[str, Any]:
 
     if isinstance(exc, ItemValidationError):
         return {"error": exc.code, "message": exc.message, "status": 422, "field": exc.field}
+    if type(exc).__name__ == "JobTimeoutException":     # RQ's, raised in the work horse at the limit
+        return {"error": "timed_out", "status": 504,
+                "message": "The job ran longer than its time limit and was stopped; nothing was written."}
     return {"error": "internal_error", "status": 500,
             "message": f"The job failed on an unexpected error ({type(exc).__name__}); it has been logged "
                        "and nothing was written."}
