@@ -34,6 +34,7 @@ BLUEPRINT_MODULES = (
     "exam_server.indicators.api",   # indicators, definitions, org units, officials' scopes, exports
     "exam_server.indicators.pages", # the dashboard and its wall mode
     "exam_server.admission.api",    # short manual admission codes: issued by the proctor, typed by the candidate
+    "exam_server.jobs.api",         # background jobs: status, progress, result, file
 )
 
 

@@ -203,6 +203,19 @@ def cmd_purge_photos(args) -> int:
     return 0
 
 
+def cmd_worker(args) -> int:
+    """Background jobs: an RQ worker on the Redis of EXAM_REDIS_URL (deploy/exam-worker.service)."""
+    from exam_server.app import create_app
+    from exam_server.jobs.worker import run_worker
+
+    # No live runtime in a worker: no relay, no sweeper (those belong to the server processes).
+    app = args.app = create_app({"LIVE_BACKGROUND": False})
+    if not app.config["REDIS_URL"]:
+        sys.exit("exam-server worker: set EXAM_REDIS_URL (without Redis, jobs run in the server's own process)")
+    run_worker(app, burst=args.burst, queue_name=args.queue)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="exam-server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -264,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     from exam_server.indicators.commands import add_parsers as indicator_parsers
 
     indicator_parsers(sub)
+    worker = sub.add_parser("worker", help="run background jobs (imports, exports, assembly) from the Redis queue")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.add_argument("--queue", help="the queue to work (default: EXAM_JOBS_QUEUE)")
+    worker.set_defaults(func=cmd_worker)
     return parser
 
 

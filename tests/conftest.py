@@ -116,7 +116,9 @@ def test_config(database_url, tmp_path) -> dict:
             "LIVE_PROCTOR_PUSH_SECONDS": 0,
             # The second factor is tested in tests/server/test_security_accounts.py; other tests log
             # the admin in with a password alone.
-            "TOTP_REQUIRED_ROLES": ()}
+            "TOTP_REQUIRED_ROLES": (),
+            # Background jobs run in the committing request: a test follows the job's URL to its end.
+            "JOBS_BACKEND": "sync"}
 
 
 @pytest.fixture

@@ -4,12 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
-from exam_server.bank import media, search, services, transfer
+from exam_server.bank import bulk, media, search, services, transfer
+from exam_server.bank import jobs as bank_jobs
 from exam_server.bank.models import ItemEvent, ItemVersion
 from exam_server.core.auth import roles
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError
 from exam_server.core.http import int_arg, json_body
+from exam_server.jobs import services as jobs
+from exam_server.jobs.api import accepted
 from item_bank import types as item_types
 from item_bank.serialize import item_from_dict, item_to_dict
 
@@ -120,6 +123,18 @@ def review_queue():
     return {"items": [version_json(v, full=False) for v in others]}
 
 
+@bp.route("/review/bulk", methods=["POST"])
+@roles(*AUTHORS)
+def review_bulk():
+    """Approve or request changes on many submitted items with one comment: {"action",
+    "identifiers", "comment"}. Items refused are listed with their reason; the rest are done, all
+    in one transaction."""
+    body = json_body()
+    outcome = bulk.review_many(body.get("identifiers"), body.get("action"), current_user, body.get("comment", ""))
+    session.commit()
+    return outcome
+
+
 @bp.route("/media", methods=["POST"])
 @roles(*AUTHORS)
 def upload_media():
@@ -134,24 +149,38 @@ def upload_media():
 @bp.route("/import/qti", methods=["POST"])
 @roles(*AUTHORS)
 def import_qti():
-    upload = _upload()
-    report = transfer.import_qti(upload.read(), upload.filename or "upload", current_user,
-                                 _import_defaults())
-    session.commit()
-    return report.as_json(), (200 if report.imported or not report.errors else 422)
+    """Starts a background job (202); its result is the import report."""
+    return _import_job(bank_jobs.IMPORT_QTI)
 
 
 @bp.route("/import/spreadsheet", methods=["POST"])
 @roles(*AUTHORS)
 def import_spreadsheet():
+    """Starts a background job (202); it fails with the rows in error and nothing imported when
+    any row has one (all or nothing)."""
+    return _import_job(bank_jobs.IMPORT_SPREADSHEET)
+
+
+def _import_job(kind: str):
     upload = _upload()
-    report = transfer.import_spreadsheet(upload.read(), upload.filename or "upload", current_user,
-                                         _import_defaults())
-    if report.errors:
-        session.rollback()  # all or nothing: one bad row and no row is imported
-        return report.as_json(), 422
+    job = jobs.enqueue(kind, current_user, {"defaults": _import_defaults()},
+                       input_name=upload.filename or "upload", input_data=upload.read())
     session.commit()
-    return report.as_json(), 200
+    return accepted(job)
+
+
+@bp.route("/export/qti", methods=["POST"])
+@roles(*AUTHORS)
+def export_qti_job():
+    """The export as a background job (202): the filters and `ids` of GET /export/qti, in the query
+    string; the job's file is the package."""
+    filters = search.SearchFilters.from_args(request.args)
+    identifiers = [i for i in request.args.get("ids", "").split(",") if i]
+    job = jobs.enqueue(bank_jobs.EXPORT_QTI, current_user,
+                       {"filters": {k: v for k, v in vars(filters).items() if v not in (None, "")},
+                        "identifiers": identifiers[:transfer.MAX_EXPORT_ITEMS]})
+    session.commit()
+    return accepted(job)
 
 
 @bp.route("/export/qti")

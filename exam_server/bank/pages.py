@@ -22,6 +22,7 @@ from exam_server.bank.workflow import REVIEW_ACTIONS, WORKFLOW
 from exam_server.core.auth import roles
 from exam_server.core.errors import ApiError
 from exam_server.core.http import int_arg
+from exam_server.jobs.strings import job_strings
 from item_bank import types as item_types
 from item_bank.model import LANGUAGES, SUBJECTS, CognitiveLevel
 from item_bank.serialize import item_to_dict
@@ -143,6 +144,10 @@ def js_strings() -> dict[str, str]:
     """Strings of the bank pages' scripts (editor, workflow buttons, import)."""
     return {
         **renderer_strings(),
+        **job_strings(),
+        "select_some": _("Select at least one item first."),
+        "bulk_done": _("{n} item(s) done."),
+        "bulk_refused": _("Not done ({n}):"),
         "saving": _("Saving…"), "saved": _("Saved."), "save_failed": _("Could not save:"),
         "network_error": _("The server could not be reached. Your work is kept on this page; try again."),
         "session_expired": _("Your session has expired. Log in again in another tab, then save again: "

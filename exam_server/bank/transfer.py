@@ -6,6 +6,7 @@ rolls back when any row has an error.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,9 +47,16 @@ def _same_content(version: ItemVersion, item: Item) -> bool:
     return stored == incoming
 
 
-def store_items(items: list[Item], actor: User, report: TransferReport, *, source: str) -> None:
+def _no_progress(done: int, total: int | None = None, message: str | None = None) -> None:
+    """The progress callback of work run in a request (a background job passes its own)."""
+
+
+def store_items(items: list[Item], actor: User, report: TransferReport, *, source: str,
+                progress: Callable[..., None] = _no_progress) -> None:
     """Create each item, or add a version when its identifier exists and the content changed."""
-    for item in items:
+    for n, item in enumerate(items):
+        if n % 100 == 0:
+            progress(n)
         existing = session.scalar(select(ItemRow).where(ItemRow.identifier == item.identifier))
         if existing is not None and _same_content(existing.latest_version, item):
             report.skipped += 1
@@ -61,7 +69,8 @@ def store_items(items: list[Item], actor: User, report: TransferReport, *, sourc
         report.identifiers.append(item.identifier)
 
 
-def import_qti(source: bytes | Path, filename: str, actor: User, defaults: dict) -> TransferReport:
+def import_qti(source: bytes | Path, filename: str, actor: User, defaults: dict,
+               progress: Callable[..., None] = _no_progress) -> TransferReport:
     """Import from uploaded bytes or a path (file, zip or folder)."""
     try:
         package = qti.read_package(source, defaults=defaults)
@@ -72,7 +81,9 @@ def import_qti(source: bytes | Path, filename: str, actor: User, defaults: dict)
         # A single uploaded XML file is read under a placeholder name: report the real one.
         errors = [{**e, "file": filename if e["file"] == "item.xml" else e["file"]} for e in errors]
     report = TransferReport(skipped=package.skipped, errors=errors)
-    for imported in package.items:
+    progress(0, len(package.items), "items")
+    for n, imported in enumerate(package.items):
+        progress(n)
         # Each item in its own savepoint: one that fails here is reported and the rest still land.
         try:
             with session.begin_nested():
@@ -84,14 +95,17 @@ def import_qti(source: bytes | Path, filename: str, actor: User, defaults: dict)
     return report
 
 
-def import_spreadsheet(data: bytes, filename: str, actor: User, defaults: dict) -> TransferReport:
+def import_spreadsheet(data: bytes, filename: str, actor: User, defaults: dict,
+                       progress: Callable[..., None] = _no_progress) -> TransferReport:
     try:
         sheet = spreadsheet.parse_spreadsheet(data, filename, defaults)
     except spreadsheet.SpreadsheetError as exc:
         raise ApiError("bad_spreadsheet", str(exc), 422, "file") from None
     report = TransferReport(errors=[{"file": filename, **error} for error in sheet.errors])
     if not sheet.errors:
-        store_items(sheet.items, actor, report, source="spreadsheet")
+        progress(0, len(sheet.items), "items")
+        store_items(sheet.items, actor, report, source="spreadsheet", progress=progress)
+        progress(len(sheet.items))
     return report
 
 

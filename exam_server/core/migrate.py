@@ -30,5 +30,6 @@ def all_models() -> None:
     import exam_server.checkin.models
     import exam_server.exams.models
     import exam_server.indicators.models
+    import exam_server.jobs.models
     import exam_server.live.models
     import exam_server.results.models  # noqa: F401

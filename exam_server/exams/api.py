@@ -14,8 +14,11 @@ from exam_server.core.auth import roles
 from exam_server.core.db import session
 from exam_server.core.errors import ApiError, Conflict
 from exam_server.core.http import json_body
+from exam_server.exams import jobs as exam_jobs
 from exam_server.exams import services
 from exam_server.exams.models import Candidate, Exam, ExamForm, ExamRoom
+from exam_server.jobs import services as jobs
+from exam_server.jobs.api import accepted
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api/v1/exams")
 READERS = ("admin", "teacher", "proctor")
@@ -126,13 +129,16 @@ def put_proctors(exam_id: int, room_id: int):
 @bp.route("/<int:exam_id>/roster", methods=["POST"])
 @roles("admin")
 def import_roster(exam_id: int):
+    """Starts a background job (202, its URL in Location); the job's result is {"imported": n}, or
+    it fails with the per-row errors."""
     exam = services.get_exam(exam_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiError("missing_file", "Choose a roster file (multipart field 'file').", 400, "file")
-    added = services.import_roster(exam, upload.read(), upload.filename, current_app.config["SECRET_KEY"])
-    _commit("Another import changed this roster at the same time; upload the file again.")
-    return {"imported": len(added)}
+    job = jobs.enqueue(exam_jobs.IMPORT_ROSTER, current_user, {"exam_id": exam.id},
+                       input_name=upload.filename, input_data=upload.read())
+    session.commit()
+    return accepted(job)
 
 
 def _commit(message: str) -> None:
@@ -147,12 +153,12 @@ def _commit(message: str) -> None:
 @bp.route("/<int:exam_id>/assemble", methods=["POST"])
 @roles("admin")
 def assemble(exam_id: int):
+    """Starts a background job (202); its result is the exam's status and the forms made."""
     body = json_body()
     exam = services.get_exam(exam_id)
-    forms = services.assemble_exam(exam, body, current_app.config["SECRET_KEY"],
-                                   time_limit=float(current_app.config.get("ASSEMBLY_TIME_LIMIT", 60)))
+    job = jobs.enqueue(exam_jobs.ASSEMBLE, current_user, {"exam_id": exam.id, "options": body})
     session.commit()
-    return {"status": exam.status.value, "forms": [form_json(f) for f in forms]}
+    return accepted(job)
 
 
 @bp.route("/<int:exam_id>/<any(publish, unpublish, close, reopen):transition>", methods=["POST"])

@@ -23,6 +23,7 @@ from exam_server.core.db import session
 from exam_server.exams import blueprint_form, services
 from exam_server.exams.checklist import checklist
 from exam_server.exams.models import Candidate, DeliveryMode, ExamStatus, ScoreRounding
+from exam_server.jobs.strings import job_strings
 
 bp = Blueprint("exam_pages", __name__)
 MANAGERS = ("admin",)   # the roles of the exams API's writes (create, edit, rooms, roster, assemble)
@@ -50,8 +51,9 @@ TRANSITION_LABELS = {
 
 
 def page_strings() -> dict[str, str]:
-    """Strings of static/js/admin-exams.js."""
+    """Strings of static/js/admin-exams.js (and of jobs.js: roster import and assembly are jobs)."""
     return {
+        **job_strings(),
         "working": _("Working…"),
         "done": _("Done."),
         "failed": _("Refused: {message}"),

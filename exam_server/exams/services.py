@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -312,7 +313,12 @@ class RosterInvalid(ApiError):
                          422, None, errors=errors)
 
 
-def import_roster(exam: Exam, data: bytes, filename: str, secret_key: str) -> list[Candidate]:
+def _no_progress(done: int, total: int | None = None, message: str | None = None) -> None:
+    """The progress callback of work run in a request (a background job passes its own)."""
+
+
+def import_roster(exam: Exam, data: bytes, filename: str, secret_key: str,
+                  progress: Callable[..., None] = _no_progress) -> list[Candidate]:
     """Add every candidate of the file, or none: any problem raises RosterInvalid with the
     per-row errors (row, field, reason). Candidates already on the exam's roster are checked too
     (a candidate number or citizen ID cannot repeat). Rooms named in the file must exist. On an
@@ -328,7 +334,8 @@ def import_roster(exam: Exam, data: bytes, filename: str, secret_key: str) -> li
         raise RosterInvalid(report.errors)
     rooms = {room.name: room for room in list_rooms(exam)}
     added = []
-    for row in report.rows:
+    progress(0, len(report.rows), "roster_rows")
+    for n, row in enumerate(report.rows, 1):
         candidate = Candidate(exam_id=exam.id, room_id=rooms[row.room].id if row.room else None,
                               candidate_number=row.candidate_number, full_name=row.full_name,
                               date_of_birth=row.date_of_birth, citizen_id=row.citizen_id, school=row.school,
@@ -336,10 +343,14 @@ def import_roster(exam: Exam, data: bytes, filename: str, secret_key: str) -> li
                               extra_time_percent=row.extra_time_percent)
         session.add(candidate)
         added.append(candidate)
+        if n % 500 == 0:
+            session.flush()
+            progress(n)
     session.flush()
     signals.candidates_added.send(exam.id, candidate_ids=[c.id for c in added])
+    progress(len(report.rows))
     if exam.status == S.ASSEMBLED:
-        assign_papers(exam, secret_key)
+        assign_papers(exam, secret_key, progress)
     return added
 
 
@@ -403,8 +414,8 @@ def _number(value: Any, field: str, *, allow_none: bool, low: float, high: float
     return value
 
 
-def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *,
-                  time_limit: float = 60.0) -> list[ExamForm]:
+def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *, time_limit: float = 60.0,
+                  progress: Callable[..., None] = _no_progress) -> list[ExamForm]:
     """Assemble `forms` parallel forms from the bank, store them, give every candidate a form and a
     shuffled paper, and move the exam to assembled. 422 blueprint_unsatisfiable with the
     assembler's message (naming the short cell) when the bank cannot satisfy the blueprint."""
@@ -429,6 +440,7 @@ def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *,
 
         irt = calibrated_parameters(list(versions))
     pool = [paper_lib.pool_item(v, irt.get(v.id)) for v in versions.values()]
+    progress(0, None, "assembly_solving")
     try:
         result = assemble(blueprint, pool, n_forms, max_overlap=max_overlap,
                           difficulty_tolerance=tolerance, seed=exam.id, time_limit=time_limit)
@@ -449,7 +461,7 @@ def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *,
         stored.append(row)
     session.flush()
     transition(exam, "assemble")
-    assign_papers(exam, secret_key)
+    assign_papers(exam, secret_key, progress)
     return stored
 
 
@@ -481,7 +493,7 @@ def _entries(form: ExamForm) -> list[paper_lib.PaperEntry]:
             for fi in form.items]
 
 
-def assign_papers(exam: Exam, secret_key: str) -> int:
+def assign_papers(exam: Exam, secret_key: str, progress: Callable[..., None] = _no_progress) -> int:
     """Give each candidate without a paper a form (round-robin by candidate number: the n-th
     candidate in number order sits form n mod forms) and a paper shuffled from its seed.
     Returns how many papers were made."""
@@ -492,7 +504,11 @@ def assign_papers(exam: Exam, secret_key: str) -> int:
                                .where(Candidate.exam_id == exam.id)))
     entries = {form.id: _entries(form) for form in forms}
     made = 0
-    for n, candidate in enumerate(list_candidates(exam)):
+    candidates = list_candidates(exam)
+    progress(0, len(candidates), "papers")
+    for n, candidate in enumerate(candidates):
+        if n % 500 == 0:
+            progress(n)
         if candidate.id in have:
             continue
         form = forms[n % len(forms)]
@@ -502,6 +518,7 @@ def assign_papers(exam: Exam, secret_key: str) -> int:
                                    item_order=paper.item_order, option_orders=paper.option_orders))
         made += 1
     session.flush()
+    progress(len(candidates))
     return made
 
 

@@ -77,7 +77,8 @@ def database_url(postgresql_url):
 @pytest.fixture
 def test_config(test_config):
     # Flask-SocketIO would pick gevent (installed) without monkey patching: threads here.
-    return {**test_config, "SOCKETIO_ASYNC_MODE": "threading"}
+    # Jobs in a thread of the server, as in the demo: the pages really poll a job to its end.
+    return {**test_config, "SOCKETIO_ASYNC_MODE": "threading", "JOBS_BACKEND": "thread"}
 
 
 @pytest.fixture

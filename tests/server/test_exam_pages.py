@@ -88,7 +88,9 @@ def test_exam_page_shows_what_the_api_made(login, client, admin, users, token_fo
     assert client.post("/api/v1/checkin/kiosks/revoke", json={"kiosk": kiosks[1]}, headers=admin).status_code == 200
     assembled = assemble(client, admin, eid)
     assert assembled.status_code == 200, assembled.get_json()
-    forms = assembled.get_json()["forms"]
+    made = {f["code"] for f in assembled.get_json()["forms"]}   # the job's summary; the forms at their URL
+    forms = client.get(f"/api/v1/exams/{eid}/forms", headers=admin).get_json()["forms"]
+    assert {f["code"] for f in forms} == made
 
     page = login("admin")
     detail = text_of(page.get(f"/admin/exams/{eid}"))

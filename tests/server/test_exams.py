@@ -6,6 +6,8 @@ import io
 import openpyxl
 import pytest
 
+from tests.server.job_follow import follow
+
 EXAM = {"title": "Kiểm tra cuối kỳ Toán 12", "subject": "math", "grade": 12,
         "opens_at": "2096-06-11T07:30:00+07:00", "closes_at": "2096-06-11T11:30:00+07:00",
         "duration_minutes": 90, "score_rounding": "0.25", "delivery_mode": "one_per_page",
@@ -55,8 +57,10 @@ def xlsx_bytes(rows, header=HEADER) -> bytes:
 
 
 def upload(client, headers, exam_id, data: bytes, filename: str):
-    return client.post(f"/api/v1/exams/{exam_id}/roster", headers=headers,
-                       data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+    """The roster import, a background job, followed to its end."""
+    return follow(client, client.post(f"/api/v1/exams/{exam_id}/roster", headers=headers,
+                                      data={"file": (io.BytesIO(data), filename)},
+                                      content_type="multipart/form-data"), headers)
 
 
 def candidates(client, headers, exam_id) -> list[dict]:

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from tests.server.factories import item_payload
+from tests.server.job_follow import follow
 from tests.server.test_exams import BLUEPRINT, ROWS, add_room, candidates, csv_bytes, make_exam, upload
 
 NUMERIC_KEY = 0.4375           # distinctive: must never show up in a student's paper
@@ -54,7 +55,7 @@ def ready_exam(client, admin, users) -> dict:
 
 def assemble(client, admin, exam_id, **options):
     body = {"forms": 2, "max_overlap": 5, "difficulty_tolerance": 0.2, **options}
-    return client.post(f"/api/v1/exams/{exam_id}/assemble", json=body, headers=admin)
+    return follow(client, client.post(f"/api/v1/exams/{exam_id}/assemble", json=body, headers=admin), admin)
 
 
 def test_forms_satisfy_the_blueprint(client, admin, users, token_for):

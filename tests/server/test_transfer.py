@@ -5,13 +5,15 @@ import io
 import zipfile
 
 from tests.server.factories import ITEM_TYPES, item_payload
+from tests.server.job_follow import follow
 
 CSV_HEADER = "Loại câu hỏi,Nội dung,Phương án A,Phương án B,Phương án C,Phương án D,Đáp án,Môn,Lớp,Mức độ\n"
 
 
 def _upload(client, url, headers, data: bytes, filename: str):
-    return client.post(url, data={"file": (io.BytesIO(data), filename)}, headers=headers,
-                       content_type="multipart/form-data")
+    """An import, a background job, followed to its end."""
+    return follow(client, client.post(url, data={"file": (io.BytesIO(data), filename)}, headers=headers,
+                                      content_type="multipart/form-data"), headers)
 
 
 def test_qti_export_import_round_trip_through_the_api(client, token_for):

@@ -3,6 +3,7 @@
 // (<section data-section>) are fetched again from the server and swapped in; a refusal leaves the
 // form as it is and shows the API's message (and, for a roster, its per-row report).
 import { api, fmt, pageStrings } from "./api.js";
+import { describeJob, followJob, isJob } from "./jobs.js";
 
 const S = pageStrings();
 const page = document.getElementById("exam-page");
@@ -85,6 +86,15 @@ async function refresh(sections) {
   fillTimes(document);
 }
 
+/** An answer that started a background job (202) becomes the job's outcome, its progress shown in
+ * `status` meanwhile: {ok, data: result} when it succeeded, {ok: false, data: error} when not. */
+async function finished(answer, status) {
+  if (!isJob(answer)) return answer;
+  const job = await followJob(answer.data, { onUpdate: (j) => say(status, describeJob(j, S)) });
+  if (job.status === "succeeded") return { ok: true, status: 200, data: job.result || {} };
+  return { ok: false, status: (job.error && job.error.status) || 500, data: job.error || { message: job.message } };
+}
+
 /** Run an API call for a form or button; on success refresh `sections` and say `done` where the
  * control now is (found again by `locate` after the swap). */
 async function act(control, call, { sections = "all", done, locate } = {}) {
@@ -92,7 +102,7 @@ async function act(control, call, { sections = "all", done, locate } = {}) {
   const buttons = control.querySelectorAll ? [...control.querySelectorAll("button"), control] : [control];
   for (const b of buttons) if (b.tagName === "BUTTON") b.disabled = true;
   say(status, S.working || "…");
-  const answer = await call();
+  const answer = await finished(await call(), status);
   if (!answer.ok) {
     for (const b of buttons) if (b.tagName === "BUTTON") b.disabled = false;
     say(status, message(answer), true);

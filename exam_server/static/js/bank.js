@@ -2,6 +2,7 @@
 // the review workflow buttons, and the import forms. Every write is a call to the JSON API.
 import { renderItem, typesetMath } from "./item-render.js";
 import { api, h, pageStrings } from "./api.js";
+import { followJob, isJob, progressView } from "./jobs.js";
 
 const S = pageStrings();
 
@@ -109,8 +110,16 @@ function wireImport() {
       const submit = form.querySelector('button[type="submit"]');
       submit.disabled = true;
       const answer = await api(form.dataset.importUrl, { method: "POST", form: new FormData(form) });
+      if (!isJob(answer)) {
+        submit.disabled = false;
+        showReport(answer.data, answer.ok);
+        return;
+      }
+      // The import runs as a background job: show its progress until it ends, then its report.
+      const box = document.getElementById("import-job");
+      const job = await followJob(answer.data, { onUpdate: progressView(box, S) });
       submit.disabled = false;
-      showReport(answer.data, answer.ok);
+      showReport(job.status === "succeeded" ? job.result : { imported: undefined, ...job.error }, job.status === "succeeded");
     });
   }
 }

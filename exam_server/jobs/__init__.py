@@ -1,0 +1,1 @@
+"""Background jobs: long work (imports, exports, assembly, recomputations) off the request path."""
