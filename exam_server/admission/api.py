@@ -43,3 +43,31 @@ def redeem():
     candidate = outcome.candidate
     return {"token": outcome.token, "exam_url": f"/exam#token={outcome.token}",
             "candidate": {"candidate_number": candidate.candidate_number, "full_name": candidate.full_name}}
+
+
+@bp.route("/api/v1/exams/<int:exam_id>/rooms/<int:room_id>/admission-codes", methods=["POST"])
+@roles("admin", "proctor")
+def issue_room_codes(exam_id: int, room_id: int):
+    """Codes for the whole room in one call (the printable sheet's data)."""
+    lines, expires = services.issue_room(current_user, exam_id, room_id, json_body().get("reason"))
+    session.commit()
+    return {"expires_at": expires.isoformat(), "codes": [
+        {"candidate_number": line.candidate_number, "full_name": line.full_name, "code": line.code}
+        for line in lines]}, 201
+
+
+@bp.route("/proctor/exams/<int:exam_id>/rooms/<int:room_id>/admission-sheet", methods=["GET", "POST"])
+@roles("admin", "proctor")
+def admission_sheet(exam_id: int, room_id: int):
+    """GET: the form (a reason); POST: new codes for the room, as a sheet to print and cut (the
+    codes are shown this once)."""
+    from flask import render_template, request
+
+    from exam_server.live.proctoring import require_room
+
+    room = require_room(current_user, exam_id, room_id)
+    if request.method == "GET":
+        return render_template("admission/sheet.html", room=room, lines=None)
+    lines, expires = services.issue_room(current_user, exam_id, room_id, request.form.get("reason"))
+    session.commit()
+    return render_template("admission/sheet.html", room=room, lines=lines, expires=expires)

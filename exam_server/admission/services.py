@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from exam_server.accounts.models import User
 from exam_server.admission.models import AdmissionCode
@@ -110,6 +110,48 @@ def issue(actor: User, candidate_id: Any, reason: Any, now: datetime | None = No
     session.add(row)
     session.flush()
     return row, code
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    candidate_number: str
+    full_name: str
+    code: str            # grouped, shown once (only its hash is kept)
+
+
+def issue_room(actor: User, exam_id: int, room_id: int, reason: Any,
+               now: datetime | None = None) -> tuple[list[SheetLine], datetime]:
+    """A printable sheet: a new code for every candidate of the room whose attempt is not over,
+    in a fixed number of statements whatever the room's size (their older codes withdrawn). The
+    codes live ADMISSION_SHEET_TTL_SECONDS, at most until the exam closes; they are single use,
+    bound to their candidate and withdrawn after wrong tries like any code. Returns the lines in
+    candidate number order and when they expire."""
+    from exam_server.exams.models import Exam
+    from exam_server.live.proctoring import require_room
+    from exam_server.live.services import finished_candidates
+
+    now = now or utcnow()
+    room = require_room(actor, exam_id, room_id)
+    reason = _reason(reason)
+    exam = session.get(Exam, exam_id)
+    expires = min(now + timedelta(seconds=int(current_app.config["ADMISSION_SHEET_TTL_SECONDS"])), exam.closes_at)
+    if expires <= now:
+        raise ApiError("exam_closed", "The exam has closed: no admission codes.", 409, "exam_id")
+    candidates = list(session.scalars(select(Candidate).where(Candidate.room_id == room.id)
+                                      .order_by(Candidate.candidate_number)))
+    done = finished_candidates([c.id for c in candidates])
+    candidates = [c for c in candidates if c.id not in done]
+    if not candidates:
+        return [], expires
+    ids = [c.id for c in candidates]
+    session.execute(update(AdmissionCode).where(AdmissionCode.candidate_id.in_(ids), AdmissionCode.used_at.is_(None),
+                                                AdmissionCode.revoked_at.is_(None))
+                    .values(revoked_at=now, revoked_why="replaced").execution_options(synchronize_session=False))
+    codes = {c.id: new_code() for c in candidates}
+    session.execute(insert(AdmissionCode), [
+        {"candidate_id": c.id, "exam_id": c.exam_id, "code_hash": code_hash(codes[c.id]), "issued_by_id": actor.id,
+         "reason": reason, "issued_at": now, "expires_at": expires, "failed_tries": 0} for c in candidates])
+    return [SheetLine(c.candidate_number, c.full_name, grouped(codes[c.id])) for c in candidates], expires
 
 
 def redeem(candidate_number: Any, typed_code: Any, now: datetime | None = None) -> Redemption:

@@ -122,7 +122,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CSCA_TRUST_DIR": env.get("EXAM_CSCA_TRUST_DIR") or str(instance_path / "csca"),
         "CHECKIN_CHALLENGE_TTL_SECONDS": _number(env, "EXAM_CHECKIN_CHALLENGE_TTL_SECONDS", 120, minimum=10),
         "PHOTO_RETENTION_DAYS": _number(env, "EXAM_PHOTO_RETENTION_DAYS", 30),
-<<<<<<< HEAD
         # --- security (docs/security.md) ---
         # Failed password logins allowed per moving window (Flask-Limiter syntax): per client address,
         # per account at one address, per account from anywhere; then 429 with Retry-After.
@@ -155,8 +154,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # kiosks reach the server through one NAT address shares it: a room typing codes at once).
         "ADMISSION_CODE_TTL_SECONDS": _number(env, "EXAM_ADMISSION_CODE_TTL_SECONDS", 600, minimum=30),
         "ADMISSION_CODE_MAX_TRIES": _number(env, "EXAM_ADMISSION_CODE_MAX_TRIES", 5, minimum=1),
+        # A room's printed sheet of codes (handed out before the exam) lives longer than a code
+        # read out to one candidate; never beyond the exam's close.
+        "ADMISSION_SHEET_TTL_SECONDS": _number(env, "EXAM_ADMISSION_SHEET_TTL_SECONDS", 3 * 3600, minimum=60),
         "ADMISSION_CODE_RATE_LIMIT": env.get("EXAM_ADMISSION_CODE_RATE_LIMIT") or "60 per minute",
-=======
         # --- background jobs (exam_server/jobs) ---
         # Where long work runs: "rq" (the RQ queue on EXAM_REDIS_URL, worked by `exam-server
         # worker`), "thread" (a thread of the server process: the SQLite demo without Redis) or
@@ -170,13 +171,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "JOBS_STALE_SECONDS": _number(env, "EXAM_JOBS_STALE_SECONDS", 60, float, minimum=1),
         "JOBS_PROGRESS_SECONDS": _number(env, "EXAM_JOBS_PROGRESS_SECONDS", 0.5, float, minimum=0),
         "JOBS_THREADS": _number(env, "EXAM_JOBS_THREADS", 1, minimum=1),
->>>>>>> jobs
     }
     config.update(overrides)
     if str(config["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ConfigError(f"EXAM_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {config['LOG_LEVEL']!r}")
     config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).upper()
-<<<<<<< HEAD
     try:
         from zoneinfo import ZoneInfo
 
@@ -184,12 +183,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     except (ValueError, KeyError, OSError):
         raise ConfigError(f"EXAM_TIME_ZONE must be a time zone such as Asia/Ho_Chi_Minh, not {config['TIME_ZONE']!r}") \
             from None
-=======
     if config["JOBS_BACKEND"] not in ("rq", "thread", "sync"):
         raise ConfigError(f"EXAM_JOBS_BACKEND must be rq, thread or sync, not {config['JOBS_BACKEND']!r}")
     if config["JOBS_BACKEND"] == "rq" and not config["REDIS_URL"]:
         raise ConfigError("EXAM_JOBS_BACKEND=rq needs EXAM_REDIS_URL")
->>>>>>> jobs
     if config["LOG_FORMAT"] not in ("text", "json"):
         raise ConfigError(f"EXAM_LOG_FORMAT must be text or json, not {config['LOG_FORMAT']!r}")
     # Rate-limit counters (core.limits): in Redis when there is one, so that every server process

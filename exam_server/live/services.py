@@ -40,7 +40,7 @@ from exam_server.live.views import attempt_state, candidate_view, candidate_view
 __all__ = [
     "ATTEMPT_STATES", "LiveError", "attempt_finished", "attempt_for", "attempt_state", "authenticate", "authenticate_token",
     "candidate_action", "candidate_view", "candidate_views", "claim", "close", "close_due_attempts",
-    "elapsed_seconds", "exam_is_open", "extend", "flags", "issue_session_token", "issue_session_tokens", "latest_answers",
+    "elapsed_seconds", "exam_is_open", "extend", "finished_candidates", "flags", "issue_session_token", "issue_session_tokens", "latest_answers",
     "latest_answers_many", "maybe_start", "message", "note", "paper_of", "pause", "pause_room", "raise_incident",
     "release", "remaining_seconds", "report_long_disconnects", "resume", "resume_room", "room_snapshot",
     "save_answer", "save_flag", "set_kiosk", "start_room", "submit", "tell_proctors", "terminate", "time_payload",
@@ -64,6 +64,19 @@ def attempt_finished(candidate_id: int) -> bool:
 
     status = session.scalar(select(Attempt.status).where(Attempt.candidate_id == candidate_id))
     return status in FINISHED
+
+
+def finished_candidates(candidate_ids: list[int]) -> set[int]:
+    """Which of these candidates' attempts are over (one statement)."""
+    from sqlalchemy import select
+
+    from exam_server.core.db import session
+    from exam_server.live.models import FINISHED
+
+    if not candidate_ids:
+        return set()
+    return set(session.scalars(select(Attempt.candidate_id).where(Attempt.candidate_id.in_(candidate_ids),
+                                                                  Attempt.status.in_(list(FINISHED)))))
 
 
 def tell_proctors(kind: str, *, exam_id: int, room_id: int | None, candidate_id: int | None,

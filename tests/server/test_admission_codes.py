@@ -159,3 +159,43 @@ def test_redeeming_is_rate_limited_per_address(app, client, room):
     app.config["ADMISSION_CODE_RATE_LIMIT"] = "3 per minute"     # read on every request
     answers = [redeem(client, "020001", "ABCD-EFGH").status_code for _ in range(4)]
     assert answers == [400, 400, 400, 429]
+
+
+def test_a_room_sheet_gives_every_waiting_candidate_a_code_in_one_call(app, client, token_for, room, users):
+    """The printable sheet: a code per candidate of the room whose attempt is not over (020001
+    and 020002 of P01, not 020003 of P02), earlier unused codes withdrawn, each code redeemable
+    once with its own candidate number; only the room's proctor or an admin may make it."""
+    from exam_server.core.db import session
+    from exam_server.live.models import Attempt, AttemptStatus
+
+    url = f"/api/v1/exams/{room['exam_id']}/rooms/{room['room_id']}/admission-codes"
+    earlier = issue(client, token_for("proctor1"), room["a"]).get_json()["code"]
+    with app.app_context():   # 020002 has already submitted: no code for them
+        session.add(Attempt(exam_id=room["exam_id"], candidate_id=room["b"], status=AttemptStatus.SUBMITTED,
+                            paused_seconds=0.0, extra_seconds=0, disconnect_reported=False, state_version=1))
+        session.commit()
+    assert client.post(url, headers=token_for("student1"), json={"reason": "x"}).status_code == 403
+    assert client.post(url, headers=token_for("proctor1"), json={}).status_code == 422
+    made = client.post(url, headers=token_for("proctor1"), json={"reason": "Máy đọc thẻ hỏng"})
+    assert made.status_code == 201, made.get_json()
+    sheet = made.get_json()
+    assert [c["candidate_number"] for c in sheet["codes"]] == ["020001"]
+    code = sheet["codes"][0]["code"]
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", code)
+    assert redeem(client, "020001", earlier).status_code == 400          # replaced by the sheet
+    assert redeem(client, "020003", code).status_code == 400             # bound to its candidate
+    assert redeem(client, "020001", code).status_code == 200
+    assert redeem(client, "020001", code).status_code == 400             # once
+
+
+def test_the_sheet_page_prints_the_codes(app, login, room, users):
+    http = login("proctor1")
+    page = http.get(f"/proctor/exams/{room['exam_id']}/rooms/{room['room_id']}/admission-sheet")
+    assert page.status_code == 200 and 'name="reason"' in page.get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    printed = http.post(f"/proctor/exams/{room['exam_id']}/rooms/{room['room_id']}/admission-sheet",
+                        data={"reason": "Phiếu in", "csrf_token": csrf})
+    text = printed.get_data(as_text=True)
+    assert printed.status_code == 200
+    assert text.count('class="admission-slip"') == 2 and "020001" in text and "020002" in text and "020003" not in text
+    assert len(re.findall(r'class="slip-code" lang="en">[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}<', text)) == 2
