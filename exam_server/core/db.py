@@ -118,3 +118,12 @@ def after_commit(callback: Callable[[], None]) -> None:
     For effects outside the database (socket pushes, disconnects) that a service decides on but
     must not announce before the boundary has written what they announce."""
     session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
+def after_commit_once(key: str, callback: Callable[[], None]) -> None:
+    """after_commit, at most once per transaction for this `key` (a wake-up that one call serves
+    however many rows the transaction wrote)."""
+    if any(getattr(queued, "after_commit_key", None) == key for queued in session.info.get(AFTER_COMMIT, ())):
+        return
+    callback.after_commit_key = key
+    after_commit(callback)

@@ -16,7 +16,7 @@ def readiness(app: Flask) -> dict[str, bool]:
         with app.extensions["db_engine"].connect() as conn:
             conn.execute(text("SELECT 1"))
         checks["database"] = True
-    except Exception:   # any failure: not ready
+    except Exception:  # noqa: BLE001 - any failure: not ready
         checks["database"] = False
     if app.config.get("REDIS_URL"):
         import redis
@@ -25,7 +25,7 @@ def readiness(app: Flask) -> dict[str, bool]:
             client = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=1)
             checks["redis"] = bool(client.ping())
             client.close()
-        except Exception:
+        except Exception:  # noqa: BLE001 - Redis unreachable in any way: not ready
             checks["redis"] = False
     runtime = app.extensions.get("live")
     checks["accepting"] = not (runtime is not None and runtime.draining)

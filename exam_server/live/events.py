@@ -30,15 +30,13 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import insert
 
-from exam_server.core.db import AFTER_COMMIT, after_commit, session
+from exam_server.core.db import after_commit_once, session
 from exam_server.live.models import LiveEvent
 
 
 def _wake_after_commit() -> None:
     """Once per transaction: after the commit, wake this process's relay (it delivers at once
     what this process committed; other processes find it on their next tail)."""
-    if any(getattr(callback, "live_wake", False) for callback in session.info.get(AFTER_COMMIT, ())):
-        return
     app = current_app._get_current_object()
 
     def wake():
@@ -46,8 +44,7 @@ def _wake_after_commit() -> None:
         if relay is not None:
             relay.wake()
 
-    wake.live_wake = True
-    after_commit(wake)
+    after_commit_once("live_relay", wake)
 
 
 def publish(kind: str, *, exam_id: int, room_id: int | None, candidate_id: int | None = None,

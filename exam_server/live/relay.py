@@ -18,11 +18,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
-from typing import Any
-
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from flask import Flask, g
 from sqlalchemy import func, select

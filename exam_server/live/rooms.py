@@ -15,8 +15,14 @@ from exam_server.core.db import session
 from exam_server.exams.models import Candidate, Exam, ExamRoom
 from exam_server.exams.services import allowed_minutes
 from exam_server.live import events
-from exam_server.live.attempts import (LiveError, add_history, apply_move, exam_is_open, history_row,
-                                       room_session)
+from exam_server.live.attempts import (
+    LiveError,
+    add_history,
+    apply_move,
+    exam_is_open,
+    history_row,
+    room_session,
+)
 from exam_server.live.models import Attempt, AttemptStatus, RoomSession
 from exam_server.live.proctoring import audit
 

@@ -11,8 +11,8 @@ import logging
 import os
 import secrets
 import socket
-import time
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -88,11 +88,11 @@ class LiveRuntime:
 
 
 def init_app(app: Flask, socketio) -> LiveRuntime:
-    from exam_server.live.sockets import ProctorNamespace, StudentNamespace
-    from exam_server.live.sweeper import sweep_loop
+    from sqlalchemy.orm import sessionmaker
 
     from exam_server.core.db import make_engine
-    from sqlalchemy.orm import sessionmaker
+    from exam_server.live.sockets import ProctorNamespace, StudentNamespace
+    from exam_server.live.sweeper import sweep_loop
 
     # The relay, the lease and the sweeper work on an engine of their own (a few connections):
     # when the students' events use every connection of the main pool, these still run.

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from exam_server.core.db import AFTER_COMMIT, after_commit, session
+from exam_server.core.db import after_commit_once, session
 from exam_server.live.models import Attempt, AttemptStatus
 
 BATCH = 300
@@ -37,8 +37,6 @@ def score_pending(now: datetime, limit: int = BATCH) -> list[Attempt]:
 
 def wake_after_commit() -> None:
     """Once per transaction: after the commit, have the finished attempts scored."""
-    if any(getattr(callback, "live_scoring", False) for callback in session.info.get(AFTER_COMMIT, ())):
-        return
     app = current_app._get_current_object()
 
     def wake():
@@ -46,5 +44,4 @@ def wake_after_commit() -> None:
         if runtime is not None:
             runtime.score_soon()
 
-    wake.live_scoring = True
-    after_commit(wake)
+    after_commit_once("live_scoring", wake)

@@ -34,7 +34,12 @@ from exam_server.live.proctoring import (
 )
 from exam_server.live.rooms import pause_room, resume_room, start_room
 from exam_server.live.slots import claim, release
-from exam_server.live.tokens import authenticate, authenticate_token, issue_session_token, issue_session_tokens
+from exam_server.live.tokens import (
+    authenticate,
+    authenticate_token,
+    issue_session_token,
+    issue_session_tokens,
+)
 from exam_server.live.views import attempt_state, candidate_view, candidate_views, room_snapshot, time_payload
 
 __all__ = [

@@ -26,7 +26,7 @@ from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Forbidden
 from exam_server.core.logs import new_event_id
 from exam_server.core.metrics import ACKS, ANSWER_SECONDS, CONNECTED, REFUSALS
-from exam_server.exams.models import Candidate, Exam, ExamRoom
+from exam_server.exams.models import Candidate, ExamRoom
 from exam_server.live import services as live
 from exam_server.live.answers import Holder, token_active
 from exam_server.live.clock import is_due
