@@ -44,16 +44,21 @@ def school_year(opens_at) -> str:
     return f"{start}-{start + 1}"
 
 
-def ensure_exams(exam_ids: Iterable[int]) -> None:
+def ensure_exams(exam_ids: Iterable[int], *, refresh: bool = False) -> None:
+    """The exams' dimension rows: made when first seen; with refresh, updated from the exams
+    (an exam edited while a draft keeps its indicators under its new subject, grade, date)."""
     from exam_server.exams.stats import exam_facts
 
     ids = set(exam_ids)
-    known = set(session.scalars(select(IndicatorExam.exam_id).where(IndicatorExam.exam_id.in_(ids))))
-    for facts in exam_facts(ids - known).values():
+    known = {e.exam_id: e for e in session.scalars(select(IndicatorExam).where(IndicatorExam.exam_id.in_(ids)))}
+    for facts in exam_facts(ids if refresh else ids - known.keys()).values():
         opens = facts.opens_at.astimezone(UTC)
-        session.add(IndicatorExam(exam_id=facts.exam_id, title=facts.title, subject=facts.subject,
-                                  grade=facts.grade, school_year=school_year(opens), month=opens.strftime("%Y-%m"),
-                                  opens_at=facts.opens_at, revision=0))
+        row = known.get(facts.exam_id)
+        if row is None:
+            row = IndicatorExam(exam_id=facts.exam_id, revision=0)
+            session.add(row)
+        row.title, row.subject, row.grade, row.opens_at = facts.title, facts.subject, facts.grade, facts.opens_at
+        row.school_year, row.month = school_year(opens), opens.strftime("%Y-%m")
     session.flush()
 
 

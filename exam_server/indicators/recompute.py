@@ -31,7 +31,7 @@ def rebuild_facts(exam_ids: Iterable[int]) -> int:
     from exam_server.results.stats import current_scores
 
     ids = list(exam_ids)
-    ensure_exams(ids)
+    ensure_exams(ids, refresh=True)
     places = roster_places(exam_ids=ids)
     units = place_units(places)
     attempts = {a.candidate_id: a for a in attempt_facts(exam_ids=ids)}
