@@ -79,7 +79,7 @@ def run(url: str, rows: int, redis_url: str) -> None:
     exam_ids = []
     for _ in range(2):
         exam = client.post("/api/v1/exams", headers=headers, json={
-            "title": "Bench", "subject": "toan", "grade": 12, "duration_minutes": 90,
+            "title": "Bench", "subject": "math", "grade": 12, "duration_minutes": 90,
             "opens_at": "2030-01-01T00:00:00Z", "closes_at": "2030-01-02T00:00:00Z"}).get_json()
         assert client.post(f"/api/v1/exams/{exam['id']}/rooms", headers=headers,
                            json={"name": "P01", "kiosk_count": 30}).status_code == 201
