@@ -38,6 +38,16 @@ def chromium():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Playwright's wait_for_function evaluates its string with `new Function` in the page, which
+        # the app's CSP (no 'unsafe-eval') refuses: scenarios bypass the CSP unless they ask for it
+        # (bypass_csp=False); test_csp_browser.py enforces it on every page.
+        launched_new_context = browser.new_context
+
+        def new_context(**options):
+            options.setdefault("bypass_csp", True)
+            return launched_new_context(**options)
+
+        browser.new_context = new_context
         yield browser
         browser.close()
 
@@ -112,9 +122,9 @@ class LiveContexts:
     def __init__(self, chromium, base: str) -> None:
         self.chromium, self.base, self.opened = chromium, base, []
 
-    def new(self, timeout_ms: int = 15_000):
+    def new(self, timeout_ms: int = 15_000, enforce_csp: bool = False):
         context = self.chromium.new_context(base_url=self.base, viewport={"width": 1280, "height": 900},
-                                            locale="vi-VN")
+                                            locale="vi-VN", bypass_csp=not enforce_csp)
         context.set_default_timeout(timeout_ms)
         self.opened.append(context)
         return context

@@ -16,8 +16,15 @@ pytestmark = pytest.mark.browser
 
 WATCH = """
 window.__csp = [];
-document.addEventListener('securitypolicyviolation',
-    (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+window.__cspWaiters = [];
+window.__cspAtLeast = (n) => new Promise((resolve) => {
+    const check = () => (window.__csp.length >= n ? resolve(window.__csp.length) : window.__cspWaiters.push(check));
+    check();
+});
+document.addEventListener('securitypolicyviolation', (e) => {
+    window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+    window.__cspWaiters.splice(0).forEach((check) => check());
+});
 """
 
 
@@ -67,7 +74,7 @@ def _visit_all(live_contexts, log_in_page, pages: dict[str, list[str]]) -> dict[
     found: dict[str, list[str]] = {}
     visited = 0
     for who, paths in pages.items():
-        context = live_contexts.new()
+        context = live_contexts.new(enforce_csp=True)
         context.add_init_script(WATCH)
         console: list[str] = []
         page = context.new_page() if who in ("anonymous", "candidate") else log_in_page(context, who)
@@ -88,13 +95,15 @@ def _visit_all(live_contexts, log_in_page, pages: dict[str, list[str]]) -> dict[
     return found
 
 
-def test_results_pages_of_a_scored_exam_load_without_a_csp_violation(app, browser_context, log_in,
+def test_results_pages_of_a_scored_exam_load_without_a_csp_violation(app, chromium, live_server, log_in_page,
                                                                      exam):  # noqa: F811 - the fixture
     """The results pages with real rows (plain HTTP server): a candidate's result, the essay queue."""
     answer(app, exam, 0, all_right())
     base = f"/results/exams/{exam['id']}"
-    browser_context.add_init_script(WATCH)
-    page = log_in("admin")
+    context = chromium.new_context(base_url=live_server, locale="vi-VN", bypass_csp=False)
+    context.set_default_timeout(10_000)
+    context.add_init_script(WATCH)
+    page = log_in_page(context, "admin")
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
     found = {}
@@ -105,11 +114,12 @@ def test_results_pages_of_a_scored_exam_load_without_a_csp_violation(app, browse
         _settle(page)
         if problems := _violations(page, console):
             found[path] = problems
+    context.close()
     assert found == {}
 
 
 def test_the_detector_catches_an_inline_style_and_an_inline_script(live_contexts):
-    context = live_contexts.new()
+    context = live_contexts.new(enforce_csp=True)
     context.add_init_script(WATCH)
     page = context.new_page()
     console: list[str] = []
@@ -119,7 +129,7 @@ def test_the_detector_catches_an_inline_style_and_an_inline_script(live_contexts
         document.body.insertAdjacentHTML('beforeend', '<div style="color: red">x</div>');
         const s = document.createElement('script'); s.textContent = 'window.__ran = true'; document.body.append(s);
     }""")
-    page.wait_for_function("window.__csp.length >= 2")
+    assert page.evaluate("window.__cspAtLeast(2)") >= 2      # resolves as the reports arrive
     got = _violations(page, console)
     assert any(v.startswith("style-src") for v in got) and any(v.startswith("script-src") for v in got)
     assert page.evaluate("window.__ran === undefined")
