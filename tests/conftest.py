@@ -130,11 +130,6 @@ def app(test_config):
     app.extensions["db_engine"].dispose()
     app.extensions["live_engine"].dispose()
     _truncate(test_config["DATABASE_URL"])
-    # The process-wide form cache (exams/papers.py) is keyed by form id, and the truncation restarts
-    # ids: the next test's form 1 must not be served from this test's.
-    from exam_server.exams import papers
-
-    papers._forms.items.clear()
 
 
 @pytest.fixture
