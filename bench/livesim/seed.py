@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import io
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,7 +65,18 @@ def _item(item_type: str, n: int) -> dict[str, Any]:
             "content": content}
 
 
-def _ok(response, status=(200, 201)):
+def _ok(response, status=(200, 201), client=None, headers=None):
+    """The answer, or for a background job (202: roster import, assembly) the job's result once it
+    has finished (any job backend: the thread of a demo-like app, or sync)."""
+    if response.status_code == 202 and client is not None:
+        url, deadline = response.get_json()["url"], time.monotonic() + 600
+        while True:
+            job = client.get(url, headers=headers).get_json()
+            if job["status"] in ("succeeded", "failed"):
+                assert job["status"] == "succeeded", job
+                return job["result"]
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
     assert response.status_code in status, (response.status_code, response.get_data(as_text=True)[:500])
     return response.get_json()
 
@@ -118,8 +130,10 @@ def seed_live_exam(app, n_candidates: int, *, rooms: int = 1, duration_minutes: 
                         f"{made_rooms[i % rooms]['name']}" for i in range(n_candidates)]
     roster = ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
     _ok(client.post(f"/api/v1/exams/{exam['id']}/roster", headers=admin,
-                    data={"file": (io.BytesIO(roster), "roster.csv")}, content_type="multipart/form-data"))
-    _ok(client.post(f"/api/v1/exams/{exam['id']}/assemble", headers=admin, json={"forms": forms}))
+                    data={"file": (io.BytesIO(roster), "roster.csv")}, content_type="multipart/form-data"),
+        client=client, headers=admin)
+    _ok(client.post(f"/api/v1/exams/{exam['id']}/assemble", headers=admin, json={"forms": forms}),
+        client=client, headers=admin)
     _ok(client.post(f"/api/v1/exams/{exam['id']}/publish", headers=admin))
     seeded = SeededExam(exam["id"], [{"id": r["id"], "name": r["name"]} for r in made_rooms],
                         questions=sum(c for _t, c, _p in fmt))

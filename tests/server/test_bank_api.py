@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.server.factories import ITEM_TYPES, item_payload
+from tests.server.job_follow import follow
 
 
 @pytest.fixture
@@ -211,8 +212,10 @@ def test_a_numeric_key_that_cannot_be_typed_is_refused_on_save_and_on_import(cli
     assert stored["version"] == 1 and stored["item"]["content"]["body"]["max_chars"] == 5
     header = "Loại câu hỏi,Nội dung,Đáp án,Số ký tự tối đa,Môn,Lớp,Mức độ\n"
     row = "Trả lời ngắn,Tính \\(-5/4\\).,\"-1,25\",4,Toán,12,Thông hiểu\n"
-    response = client.post("/api/v1/import/spreadsheet", headers=teacher, content_type="multipart/form-data",
-                           data={"file": (io.BytesIO((header + row).encode()), "items.csv")})
+    response = follow(client, client.post("/api/v1/import/spreadsheet", headers=teacher,
+                                          content_type="multipart/form-data",
+                                          data={"file": (io.BytesIO((header + row).encode()), "items.csv")}),
+                      teacher)
     assert response.status_code == 422, response.get_json()
     errors = response.get_json()["errors"]
     assert [(e["row"], e["field"]) for e in errors] == [(2, "Đáp án")] and "cannot be typed" in errors[0]["reason"]

@@ -4,7 +4,7 @@ from the table fails, so a new one must be given its row. Then ownership with re
 acts on the room that is theirs and is refused the other room (HTTP and socket), a student reads
 their own result and not another's.
 
-Letters: A admin, T teacher, P proctor, S student, * anyone (public, anonymous included).
+Letters: A admin, T teacher, P proctor, S student, O official (indicators), * anyone (public, anonymous included).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ GET /                                                                        *
 GET /admin/exams                                                             A
 GET /admin/exams/<int:exam_id>                                               A
 POST /api/v1/auth/token                                                      *
-DELETE /api/v1/auth/token                                                    ATPS
+DELETE /api/v1/auth/token                                                    ATPSO
 POST /api/v1/checkin/admit                                                   AP
 POST /api/v1/checkin/challenge                                               *
 POST /api/v1/checkin/evidence                                                *
@@ -60,8 +60,8 @@ POST /api/v1/items/<identifier>/<any(submit, withdraw, approve, request_changes,
 GET /api/v1/items/<identifier>/events                                        AT
 GET /api/v1/items/<identifier>/versions/<int:number>                         AT
 POST /api/v1/items/preview                                                   AT
-GET /api/v1/me                                                               ATPS
-POST /api/v1/me/password                                                     ATPS
+GET /api/v1/me                                                               ATPSO
+POST /api/v1/me/password                                                     ATPSO
 POST /api/v1/media                                                           AT
 GET /api/v1/review-queue                                                     AT
 GET /api/v1/users                                                            A
@@ -78,11 +78,11 @@ GET /bank/items/new                                                          AT
 GET /bank/review                                                             AT
 GET /exam                                                                    *
 GET /healthz                                                                 *
-GET /home                                                                    ATPS
+GET /home                                                                    ATPSO
 POST /lang/<code>                                                            *
 GET /login                                                                   *
 POST /login                                                                  *
-POST /logout                                                                 ATPS
+POST /logout                                                                 ATPSO
 GET /media/<name>                                                            ATPS
 GET /metrics                                                                 *
 GET /my-results                                                              S
@@ -100,6 +100,33 @@ POST /results/exams/<int:exam_id>/item-analysis/calibrate                    AT
 GET /static/<path:filename>                                                  *
 GET /users                                                                   A
 POST /users/<int:user_id>/active                                             A
+POST /api/v1/admission/codes                                                 AP
+POST /api/v1/admission/redeem                                                *
+POST /api/v1/exams/<int:exam_id>/blueprint/availability                      A
+PUT /api/v1/exams/<int:exam_id>/results-release                              A
+POST /api/v1/exams/<int:exam_id>/rooms/<int:room_id>/admission-codes         AP
+POST /api/v1/export/qti                                                      AT
+GET /api/v1/indicators                                                       AO
+GET /api/v1/indicators/definitions                                           AO
+GET /api/v1/indicators/exams                                                 AO
+GET /api/v1/indicators/openapi.json                                          AO
+GET /api/v1/indicators/summary                                               AO
+GET /api/v1/indicators/trend                                                 AO
+GET /api/v1/jobs                                                             AT
+GET /api/v1/jobs/<int:job_id>                                                AT
+GET /api/v1/jobs/<int:job_id>/file                                           AT
+PUT /api/v1/officials/<int:user_id>/scope                                    A
+GET /api/v1/org-units                                                        AO
+GET /api/v1/org-units/<int:unit_id>                                          AO
+POST /api/v1/org-units/import                                                A
+POST /api/v1/review/bulk                                                     AT
+GET /dashboard                                                               AO
+GET /dashboard/wall                                                          AO
+GET /proctor/exams/<int:exam_id>/rooms/<int:room_id>/admission-sheet         AP
+POST /proctor/exams/<int:exam_id>/rooms/<int:room_id>/admission-sheet        AP
+GET /results/exams/<int:exam_id>/export                                      AT
+GET /results/lookup                                                          *
+POST /results/lookup                                                         *
 """
 
 # Socket events by namespace: who may connect (a session token for /student), and each event.
@@ -108,7 +135,7 @@ SOCKET_EVENTS = {
     "/proctor": ("join", "start_room", "pause", "resume", "extend", "move", "terminate", "note", "message",
                  "issue_token"),
 }
-LETTERS = {"A": "admin", "T": "teacher", "P": "proctor", "S": "student"}
+LETTERS = {"A": "admin", "T": "teacher", "P": "proctor", "S": "student", "O": "official"}
 
 
 def _table() -> dict[tuple[str, str], frozenset[str] | None]:
@@ -146,12 +173,13 @@ def _url(app, rule, exam, users):
 
     args = {"identifier": "no-such-item", "number": 1, "action": "submit", "code": "en",
             "name": "0" * 64 + ".png", "filename": "css/app.css", "exam_id": exam.exam_id, "room_id": exam.room_id,
-            "candidate_id": exam.candidate(1), "transition": "close", "user_id": users["student1"]}
+            "candidate_id": exam.candidate(1), "transition": "close", "user_id": users["student1"],
+            "unit_id": 1, "job_id": 1}
     with app.test_request_context():
         return url_for(rule.endpoint, **{a: args[a] for a in rule.arguments})
 
 
-@pytest.mark.parametrize("role", ("admin", "teacher", "proctor", "student", "anonymous"))
+@pytest.mark.parametrize("role", ("admin", "teacher", "proctor", "student", "official", "anonymous"))
 def test_each_role_reaches_exactly_its_rows(app, users, token_for, exam, role):
     routes = _app_routes(app)
     wrong = []
