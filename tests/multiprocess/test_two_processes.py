@@ -43,6 +43,8 @@ def servers(postgresql_url, redis_url, tmp_path):
     env = {**os.environ, "EXAM_DATABASE_URL": postgresql_url, "EXAM_REDIS_URL": redis_url,
            "EXAM_SOCKETIO_CHANNEL": f"two-process-test-{uuid.uuid4().hex[:8]}",   # alone on the shared Redis
            "EXAM_SECRET_KEY": "two-process-test-secret", "EXAM_INSTANCE_PATH": str(tmp_path / "instance"),
+           # The admin logs in with a password alone here (the second factor: test_security_accounts).
+           "EXAM_TOTP_REQUIRED_ROLES": "",
            "PYTHONPATH": str(ROOT)}
     procs, urls = [], []
     try:
