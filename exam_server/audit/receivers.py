@@ -60,6 +60,10 @@ def on_account_changed(user_id, actor_id, action, role, at, **_):
     _queue(f"account.{action}", None, at, f"user:{user_id}", actor_id, role=role)
 
 
+def on_results_released(exam_id, visible, actor_id, at, **_):
+    _queue("results.released" if visible else "results.withdrawn", exam_id, at, f"exam:{exam_id}", actor_id)
+
+
 def _before_commit(db_session: Session) -> None:
     if db_session.info.get(PENDING):
         write_pending(db_session)
@@ -79,6 +83,7 @@ def connect() -> None:
     signals.checkin_recorded.connect(on_checkin)
     signals.correction_applied.connect(on_correction)
     signals.account_changed.connect(on_account_changed)
+    signals.results_released.connect(on_results_released)
     if not event.contains(Session, "before_commit", _before_commit):
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_rollback", _after_rollback)

@@ -71,3 +71,7 @@ correction_applied = _signals.signal("correction-applied")
 account_changed = _signals.signal("account-changed")
 # send(exam_id, candidate_ids: list[int]): candidates were added to an exam's roster (an import).
 candidates_added = _signals.signal("candidates-added")
+
+# send(exam_id, visible: bool, actor_id, at): an exam's results were shown to (or hidden from) its
+# candidates (the audit chain records it).
+results_released = _signals.signal("results-released")

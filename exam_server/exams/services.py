@@ -19,7 +19,7 @@ from exam_server.accounts.models import Role, User
 from exam_server.bank.models import ItemVersion, VersionStatus
 from exam_server.bank.services import version_to_item
 from exam_server.core import signals
-from exam_server.core.db import session
+from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Conflict, Forbidden, NotFound
 from exam_server.core.states import Transitions
 from exam_server.exams import forms as paper_lib
@@ -206,13 +206,14 @@ def candidates_by_identity(candidate_number: str, citizen_id: str, date_of_birth
         Candidate.date_of_birth == date_of_birth).order_by(Candidate.id)))
 
 
-def release_results(exam: Exam, visible: Any) -> Exam:
+def release_results(exam: Exam, visible: Any, actor_id: int | None = None, now: datetime | None = None) -> Exam:
     """Show (or hide again) the exam's results to its candidates: allowed in any state, since
     results are released after the exam, when the exam itself can no longer be edited."""
     if not isinstance(visible, bool):
         raise _bad("visible", "visible must be true or false.")
     exam.results_visible_to_candidates = visible
     session.flush()
+    signals.results_released.send(exam.id, visible=visible, actor_id=actor_id, at=now or utcnow())
     return exam
 
 

@@ -184,6 +184,6 @@ def post_correction(exam_id: int):
 def put_results_release(exam_id: int):
     """Release the exam's results to its candidates (or withdraw them), in any state of the exam."""
     exam = exam_services.get_exam(exam_id)
-    exam_services.release_results(exam, json_body().get("visible"))
+    exam_services.release_results(exam, json_body().get("visible"), actor_id=current_user.id)
     session.commit()
     return {"exam_id": exam.id, "results_visible_to_candidates": exam.results_visible_to_candidates}

@@ -204,3 +204,17 @@ def test_an_audited_commit_costs_three_statements(app, users):
     with_audit = toggle(False)
     assert len(with_audit) - len(without) == 3, (without, with_audit)
     assert with_audit[-3:] == ["SELECT", "INSERT", "UPDATE"]
+
+
+def test_a_results_release_is_chained(app, client, exam, token_for, users):
+    """Showing the results to the candidates changes what they see of the outcome: the release and
+    its withdrawal are records of the chain, with the admin who did it."""
+    admin = token_for("admin")
+    url = f"/api/v1/exams/{exam.exam_id}/results-release"
+    assert client.put(url, headers=admin, json={"visible": True}).status_code == 200
+    assert client.put(url, headers=admin, json={"visible": False}).status_code == 200
+    released = [(kind, exam_id, actor) for _id, kind, exam_id, actor, _subject, _data in _records(app)
+                if kind.startswith("results.")]
+    assert released == [("results.released", exam.exam_id, users["admin"]),
+                        ("results.withdrawn", exam.exam_id, users["admin"])]
+    assert _verify(app).ok
