@@ -164,6 +164,15 @@ def api_reactivate_user(user_id: int):
     return _user_json(user)
 
 
+@bp.route("/api/v1/users/<int:user_id>/role", methods=["PUT"])
+@roles("admin")
+def api_set_role(user_id: int):
+    user = _user_or_404(user_id)
+    services.set_role(user, json_body().get("role"), current_user)
+    session.commit()
+    return _user_json(user)
+
+
 @bp.route("/users")
 @roles("admin")
 def users_page():

@@ -94,6 +94,25 @@ def set_active(user: User, active: bool, actor: User) -> bool:
     return True
 
 
+def set_role(user: User, role: object, actor: User) -> bool:
+    """Change an account's role; True if it changed. An admin cannot change their own (the last
+    admin would lock everyone out); the account's sessions and tokens end, so nothing issued under
+    the old role lives on. Audited through account_changed."""
+    try:
+        new_role = Role(role)
+    except ValueError:
+        raise ApiError("bad_value", f"role must be one of {', '.join(r.value for r in Role)}.", 400, "role") from None
+    if user.id == actor.id:
+        raise ApiError("own_account", "You cannot change your own role.", 409)
+    if user.role == new_role:
+        return False
+    user.role = new_role
+    end_sessions(user)
+    session.flush()
+    account_changed.send(user.id, actor_id=actor.id, action="role", role=new_role.value, at=utcnow())
+    return True
+
+
 def issue_token(user: User, ttl_seconds: int) -> str:
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_sha256=hashlib.sha256(token.encode()).hexdigest(),

@@ -218,3 +218,21 @@ def test_a_results_release_is_chained(app, client, exam, token_for, users):
     assert released == [("results.released", exam.exam_id, users["admin"]),
                         ("results.withdrawn", exam.exam_id, users["admin"])]
     assert _verify(app).ok
+
+
+def test_a_role_change_is_chained_and_ends_the_old_sessions(app, client, token_for, users):
+    """An admin moves teacher1 to proctor: one `account.role` record naming the admin; the
+    teacher's token from before stops working; nobody changes their own role; a made-up role is
+    refused with nothing written."""
+    admin, teacher = token_for("admin"), token_for("teacher1")
+    url = f"/api/v1/users/{users['teacher1']}/role"
+    assert client.put(url, headers=admin, json={"role": "principal"}).status_code == 400
+    assert client.put(f"/api/v1/users/{users['admin']}/role", headers=admin, json={"role": "teacher"}).status_code == 409
+    assert client.put(url, headers=teacher, json={"role": "admin"}).status_code == 403
+    changed = client.put(url, headers=admin, json={"role": "proctor"})
+    assert changed.status_code == 200 and changed.get_json()["role"] == "proctor"
+    assert client.get("/api/v1/me", headers=teacher).status_code == 401
+    roles = [(kind, subject, actor, data["role"]) for _id, kind, _exam, actor, subject, data in _records(app)
+             if kind == "account.role"]
+    assert roles == [("account.role", f"user:{users['teacher1']}", users["admin"], "proctor")]
+    assert _verify(app).ok

@@ -68,6 +68,7 @@ GET /api/v1/users                                                            A
 POST /api/v1/users                                                           A
 POST /api/v1/users/<int:user_id>/deactivate                                  A
 POST /api/v1/users/<int:user_id>/reactivate                                  A
+PUT /api/v1/users/<int:user_id>/role                                         A
 GET /bank/export                                                             AT
 GET /bank/import                                                             AT
 GET /bank/items                                                              AT
