@@ -93,6 +93,10 @@ class _FormCache:
                 self.items.move_to_end(form_id)
             return found
 
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
     def put(self, form: FormData) -> None:
         with self.lock:
             self.items[form.form_id] = form
@@ -103,6 +107,12 @@ class _FormCache:
 def _cache() -> _FormCache:
     """One cache per application (so per database): a test's fresh database reuses form ids."""
     return current_app.extensions.setdefault("exam_papers", _FormCache(FORM_CACHE_SIZE))
+
+
+def clear_cache() -> None:
+    """Forget every cached form: for a process whose database was emptied and its ids reused (the
+    test suite truncates between tests; a form id then names another form)."""
+    _forms.clear()
 
 
 def _load_forms(form_ids: set[int]) -> None:
