@@ -130,9 +130,6 @@ def app(test_config):
     app.extensions["db_engine"].dispose()
     app.extensions["live_engine"].dispose()
     _truncate(test_config["DATABASE_URL"])
-    from exam_server.exams import papers
-
-    papers.clear_cache()      # the ids start again: a cached form id would name another test's form
 
 
 @pytest.fixture

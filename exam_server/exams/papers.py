@@ -109,12 +109,6 @@ def _cache() -> _FormCache:
     return current_app.extensions.setdefault("exam_papers", _FormCache(FORM_CACHE_SIZE))
 
 
-def clear_cache() -> None:
-    """Forget every cached form: for a process whose database was emptied and its ids reused (the
-    test suite truncates between tests; a form id then names another form)."""
-    _forms.clear()
-
-
 def _load_forms(form_ids: set[int]) -> None:
     _forms = _cache()
     missing = [fid for fid in form_ids if _forms.get(fid) is None]
