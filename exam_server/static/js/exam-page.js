@@ -399,7 +399,7 @@ function onAttemptState(attempt) {
     return;
   }
   if (!attempt.paper) {   // not started: the questions stay on the server until the room starts
-    message(S.waiting_start);
+    showInstructions(attempt);
     app.dataset.waiting = "true";
     return;
   }
@@ -411,6 +411,15 @@ function onAttemptState(attempt) {
   setRemaining(attempt.remaining_seconds);
   updateSaveState();
   flush();
+}
+
+// Before the room starts: who the page is for and the rules (the template's text), not an empty exam.
+function showInstructions(attempt) {
+  const who = attempt.candidate || {};
+  $("[data-waiting-name]").textContent = who.full_name || "";
+  $("[data-waiting-number]").textContent = who.candidate_number || "";
+  $("[data-duration]").textContent = String(Math.ceil((attempt.remaining_seconds || 0) / 60));
+  show("waiting");
 }
 
 function setPaused(paused, reason) {
