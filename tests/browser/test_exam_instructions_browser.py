@@ -1,7 +1,11 @@
 """The exam page before the room starts (issue 10), in a real headless Chromium: the candidate
-sees an instructions screen with their name and candidate number and the rules (their time
+sees an instructions screen with their name, candidate number, the chip portrait of their check-in
+and the rules (their time
 allowed, how answers are saved), not an empty exam; no serious or critical axe-core violation."""
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +13,7 @@ from tests.browser.a11y import violations
 
 pytestmark = pytest.mark.browser
 EXTRA_MINUTES = 15
+PORTRAIT = Path(__file__).parent.parent / "fixtures" / "faces" / "obama_2009.jpg"
 
 
 @pytest.fixture
@@ -17,7 +22,17 @@ def unstarted_exam(demo_exam_factory):
     from exam_server.exams import services as exams
 
     def prepare(exam):
-        exams.list_candidates(exam)[0].extra_time_minutes = EXTRA_MINUTES
+        from exam_server.checkin.models import CheckIn, PhotoRecord
+        from exam_server.core.db import session
+
+        first = exams.list_candidates(exam)[0]
+        first.extra_time_minutes = EXTRA_MINUTES
+        checkin = CheckIn(exam_id=exam.id, candidate_id=first.id, method="chip", outcome="verified", verified=True)
+        session.add(checkin)
+        session.flush()
+        data = PORTRAIT.read_bytes()
+        session.add(PhotoRecord(checkin_id=checkin.id, kind="chip", mime_type="image/jpeg", size=len(data),
+                                data=data, delete_after=datetime.now(UTC) + timedelta(days=30)))
 
     return demo_exam_factory(prepare, candidates=1)
 
@@ -41,4 +56,10 @@ def test_instructions_before_the_room_starts(live_contexts, unstarted_exam, clie
     # No paper before the start: neither the exam view nor any question is shown.
     assert page.is_hidden('[data-view="exam"]')
     assert page.locator("section[data-question]").count() == 0
+    # The chip portrait of the check-in, fetched with the session token, really decoded.
+    portrait = page.locator("[data-waiting-portrait]")
+    portrait.wait_for(state="visible")
+    assert page.evaluate("(() => { const i = document.querySelector('[data-waiting-portrait]'); "
+                         "return i.complete && i.naturalWidth > 0; })()")
+    assert portrait.get_attribute("src").startswith("blob:")
     assert violations(page) == []

@@ -420,6 +420,22 @@ function showInstructions(attempt) {
   $("[data-waiting-number]").textContent = who.candidate_number || "";
   $("[data-duration]").textContent = String(Math.ceil((attempt.remaining_seconds || 0) / 60));
   show("waiting");
+  showPortrait();
+}
+
+// The chip portrait of this candidate's own check-in (when checked in by chip), asked with the
+// session token; nothing is shown when there is none.
+async function showPortrait() {
+  const img = $("[data-waiting-portrait]");
+  if (img.dataset.loaded || !state.token) return;
+  img.dataset.loaded = "asked";
+  try {
+    const response = await fetch("/api/v1/checkin/own-portrait", { method: "POST", credentials: "omit",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: state.token }) });
+    if (!response.ok) return;
+    img.src = URL.createObjectURL(await response.blob());
+    img.hidden = false;
+  } catch { /* no portrait: the name and number are enough */ }
 }
 
 function setPaused(paused, reason) {
