@@ -110,3 +110,17 @@ def photo(number: int):
     response.headers["Cache-Control"] = "no-store, private"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route(f"{PREFIX}/own-portrait", methods=["POST"])
+@public
+@csrf_exempt   # anonymous: no cookie session to protect, the session token is the credential
+@limiter.limit(lambda: current_app.config["CHECKIN_PORTRAIT_RATE_LIMIT"])
+def own_portrait():
+    """The exam page's own chip portrait (its instructions screen): POST so the token stays out of
+    URLs and logs; never another candidate's."""
+    row = services.own_portrait(json_body().get("token"))
+    response = Response(row.data, mimetype=row.mime_type)
+    response.headers["Cache-Control"] = "no-store, private"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

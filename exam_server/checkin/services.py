@@ -403,6 +403,21 @@ def get_photo(actor: User, photo_id: int) -> PhotoRecord:
     return photo
 
 
+def own_portrait(token: Any) -> PhotoRecord:
+    """The chip portrait of the latest chip check-in of the session token's own candidate, for
+    the exam page's instructions screen: only ever that candidate's (the token is the credential)."""
+    from exam_server.live.tokens import authenticate_token
+
+    candidate = authenticate_token(token)
+    photo = session.scalar(select(PhotoRecord).join(CheckIn, CheckIn.id == PhotoRecord.checkin_id)
+                           .where(CheckIn.candidate_id == candidate.id, CheckIn.method == "chip",
+                                  PhotoRecord.kind == "chip", PhotoRecord.data.is_not(None))
+                           .order_by(CheckIn.at.desc(), PhotoRecord.id.desc()).limit(1))
+    if photo is None:
+        raise NotFound("No chip portrait for this candidate.", "token")
+    return photo
+
+
 # --- privacy ----------------------------------------------------------------------------------
 
 def purge_photos(now: datetime | None = None) -> int:

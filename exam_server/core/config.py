@@ -158,6 +158,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # read out to one candidate; never beyond the exam's close.
         "ADMISSION_SHEET_TTL_SECONDS": _number(env, "EXAM_ADMISSION_SHEET_TTL_SECONDS", 3 * 3600, minimum=60),
         "ADMISSION_CODE_RATE_LIMIT": env.get("EXAM_ADMISSION_CODE_RATE_LIMIT") or "60 per minute",
+        # issue 10: the exam page's own chip portrait, asked with the session token (anonymous)
+        "CHECKIN_PORTRAIT_RATE_LIMIT": env.get("EXAM_CHECKIN_PORTRAIT_RATE_LIMIT") or "60 per minute",
         # --- background jobs (exam_server/jobs) ---
         # Where long work runs: "rq" (the RQ queue on EXAM_REDIS_URL, worked by `exam-server
         # worker`), "thread" (a thread of the server process: the SQLite demo without Redis) or

@@ -27,9 +27,10 @@ pytestmark = pytest.mark.browser
 def test_admin_creates_fills_and_publishes_an_exam(chromium, live_server, log_in_page, client, token_for):
     started = time.monotonic()
     seed_bank(client, token_for)            # approved items the assembler can pick
-    # A Vietnamese browser: the form's times are local (+07:00), the API stores UTC.
+    # A browser in another zone (New York): the form's times are the site's (TIME_ZONE, Vietnam,
+    # +07:00), named next to each label; the API stores UTC.
     context = chromium.new_context(base_url=live_server, viewport={"width": 1400, "height": 1000}, locale="vi-VN",
-                                   timezone_id="Asia/Ho_Chi_Minh")
+                                   timezone_id="America/New_York")
     context.set_default_timeout(10_000)
     try:
         page = log_in_page(context, "admin")
@@ -42,6 +43,8 @@ def test_admin_creates_fills_and_publishes_an_exam(chromium, live_server, log_in
         form.locator('[name="title"]').fill("Kiểm tra giữa kỳ Toán 12")
         form.locator('[name="subject"]').select_option("math")
         form.locator('[name="grade"]').fill("12")
+        assert form.locator('label[for="f-opens"] [data-zone-label]').inner_text() == "(giờ Việt Nam)"
+        assert form.locator('label[for="f-closes"] [data-zone-label]').inner_text() == "(giờ Việt Nam)"
         form.locator('[name="opens_at"]').fill("2096-06-11T07:30")
         form.locator('[name="closes_at"]').fill("2096-06-11T11:30")
         form.locator('[name="duration_minutes"]').fill("90")
@@ -80,7 +83,7 @@ def test_admin_creates_fills_and_publishes_an_exam(chromium, live_server, log_in
 
         # Settings: a duration longer than the window is refused with the API's message; 60 is saved.
         settings = page.locator('[data-form="settings"]')
-        assert settings.locator('[name="opens_at"]').input_value() == "2096-06-11T07:30"   # back in local time
+        assert settings.locator('[name="opens_at"]').input_value() == "2096-06-11T07:30"   # back in the site's time
         settings.locator('[name="duration_minutes"]').fill("300")
         settings.locator('button[type="submit"]').click()
         page.wait_for_selector('[data-form="settings"] [data-status]:has-text("longer than the window")')

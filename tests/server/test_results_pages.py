@@ -51,7 +51,7 @@ def test_staff_pages_render(login, scored, username):
     assert f"/results/exams/{scored['id']}/candidates/{scored['candidates'][0]}" in table
     one = text_of(client.get(f"/results/exams/{scored['id']}/candidates/{scored['candidates'][0]}"))
     assert NAMES[0] in one and "Đang chờ chấm" in one and "Định luật Ôm" in one    # the essay's response
-    assert "<code>submit</code>" in one                                          # the history
+    assert '<td data-reason="submit">Chấm khi nộp bài</td>' in one                  # the history, in words
 
 
 def test_essay_page_is_blind_and_marking_empties_it(app, login, client, scored, token_for):

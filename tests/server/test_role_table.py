@@ -103,6 +103,7 @@ GET /users                                                                   A
 POST /users/<int:user_id>/active                                             A
 POST /api/v1/admission/codes                                                 AP
 POST /api/v1/admission/redeem                                                *
+POST /api/v1/checkin/own-portrait                                            *
 POST /api/v1/exams/<int:exam_id>/blueprint/availability                      A
 PUT /api/v1/exams/<int:exam_id>/results-release                              A
 POST /api/v1/exams/<int:exam_id>/rooms/<int:room_id>/admission-codes         AP

@@ -24,34 +24,61 @@ function say(node, text, isError = false) {
   node.classList.toggle("error", isError);
 }
 
-// --- times: datetime-local inputs are in the browser's zone; the API wants ISO 8601 with a zone ---
+// --- times: datetime-local inputs are in the site's zone (TIME_ZONE, named next to each input's
+// label, data-zone on the input), whatever the browser's zone; the API wants ISO 8601 with a zone ---
 
 function pad(n) { return String(n).padStart(2, "0"); }
 
-function toLocalInput(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return "";
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+function wallParts(ms, zone) {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(ms));
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return { year: +p.year, month: +p.month, day: +p.day, hour: +p.hour % 24, minute: +p.minute, second: +p.second };
 }
 
-function fromLocalInput(value) {
+// The zone's offset from UTC at that instant, in milliseconds.
+function zoneOffsetMs(ms, zone) {
+  const p = wallParts(ms, zone);
+  const seconds = Math.floor(ms / 1000) * 1000;
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - seconds;
+}
+
+function toLocalInput(iso, zone) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  if (!zone) {
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+  const p = wallParts(d.getTime(), zone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}`;
+}
+
+function fromLocalInput(value, zone) {
   if (!value) return null;
-  const d = new Date(value);           // a datetime-local value without a zone is local time
-  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  if (!zone || !m) {
+    const d = new Date(value);           // a datetime-local value without a zone is the browser's time
+    return Number.isNaN(d.getTime()) ? value : d.toISOString();
+  }
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  // Twice: the offset at the first guess may differ across a daylight-saving change.
+  const guess = wall - zoneOffsetMs(wall, zone);
+  return new Date(wall - zoneOffsetMs(guess, zone)).toISOString();
 }
 
 function fillTimes(root) {
   for (const input of root.querySelectorAll("input[data-utc]")) {
-    if (!input.value) input.value = toLocalInput(input.dataset.utc);
+    if (!input.value) input.value = toLocalInput(input.dataset.utc, input.dataset.zone);
   }
 }
 
 function examBody(form) {
   const value = (name) => form.elements[name] ? form.elements[name].value : "";
+  const when = (name) => fromLocalInput(value(name), form.elements[name] && form.elements[name].dataset.zone);
   const whole = (name) => (value(name).trim() === "" ? null : Number(value(name)));
   return {
     title: value("title"), subject: value("subject"), grade: whole("grade"),
-    opens_at: fromLocalInput(value("opens_at")), closes_at: fromLocalInput(value("closes_at")),
+    opens_at: when("opens_at"), closes_at: when("closes_at"),
     duration_minutes: whole("duration_minutes"), delivery_mode: value("delivery_mode"),
     ...(form.elements.score_rounding ? { score_rounding: value("score_rounding") } : {}),
   };

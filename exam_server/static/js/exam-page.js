@@ -399,7 +399,7 @@ function onAttemptState(attempt) {
     return;
   }
   if (!attempt.paper) {   // not started: the questions stay on the server until the room starts
-    message(S.waiting_start);
+    showInstructions(attempt);
     app.dataset.waiting = "true";
     return;
   }
@@ -411,6 +411,31 @@ function onAttemptState(attempt) {
   setRemaining(attempt.remaining_seconds);
   updateSaveState();
   flush();
+}
+
+// Before the room starts: who the page is for and the rules (the template's text), not an empty exam.
+function showInstructions(attempt) {
+  const who = attempt.candidate || {};
+  $("[data-waiting-name]").textContent = who.full_name || "";
+  $("[data-waiting-number]").textContent = who.candidate_number || "";
+  $("[data-duration]").textContent = String(Math.ceil((attempt.remaining_seconds || 0) / 60));
+  show("waiting");
+  showPortrait();
+}
+
+// The chip portrait of this candidate's own check-in (when checked in by chip), asked with the
+// session token; nothing is shown when there is none.
+async function showPortrait() {
+  const img = $("[data-waiting-portrait]");
+  if (img.dataset.loaded || !state.token) return;
+  img.dataset.loaded = "asked";
+  try {
+    const response = await fetch("/api/v1/checkin/own-portrait", { method: "POST", credentials: "omit",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: state.token }) });
+    if (!response.ok) return;
+    img.src = URL.createObjectURL(await response.blob());
+    img.hidden = false;
+  } catch { /* no portrait: the name and number are enough */ }
 }
 
 function setPaused(paused, reason) {
