@@ -3,6 +3,7 @@ the same run.
 
     ./run bench bench_live [--students 2000] [--answer-seconds 120] [--rooms 1] [--sweep 3000,4000]
                            [--bare both|plain|insert|none] [--profile DIR]
+                           [--profile-phase connect|start_room|answer|submit]
 
 One exam-server process (deploy/gunicorn.conf.py: gunicorn, one gevent worker) pinned to core 0,
 on the machine's PostgreSQL (a database of its own, dropped after) and Redis (a channel of its
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -84,7 +86,12 @@ def seed(url: str, students: int, rooms: int, instance: Path):
     return exam
 
 
-def run_generator(plan: dict, server: Gunicorn, workdir: Path, label: str, profile: Path | None) -> dict:
+# --profile-phase NAME: the generator's phase line at which py-spy starts (it stops at the next one).
+PROFILED_PHASES = {"connect": "connect", "start_room": "start_room", "answer": "papers", "submit": "answered"}
+
+
+def run_generator(plan: dict, server: Gunicorn, workdir: Path, label: str, profile: Path | None,
+                  profile_phase: str = "answer") -> dict:
     """Run the load generator pinned to core 1; sample the server worker at each phase."""
     plan_file, result_file = workdir / f"plan-{label}.json", workdir / f"result-{label}.json"
     plan_file.write_text(json.dumps(plan))
@@ -98,11 +105,12 @@ def run_generator(plan: dict, server: Gunicorn, workdir: Path, label: str, profi
         if line.startswith("PHASE "):
             _p, name, _t = line.split()
             samples[name] = (time.monotonic(), proc_cpu_seconds(pid), proc_rss_bytes(pid))
-            if name == "papers" and profile is not None:
+            if spy is not None and spy.poll() is None:   # the profiled phase is over: py-spy writes on SIGINT
+                spy.send_signal(signal.SIGINT)
+            if profile is not None and name == PROFILED_PHASES[profile_phase]:
                 profile.mkdir(parents=True, exist_ok=True)
                 spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid),
-                                        "-d", str(int(plan["answer_seconds"])), "-r", "50", "-f", "raw",
-                                        "-o", str(profile / f"{label}.txt")],
+                                        "-r", "50", "-f", "raw", "-o", str(profile / f"{label}-{profile_phase}.txt")],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         else:
             print("  " + line.rstrip(), flush=True)
@@ -136,6 +144,7 @@ def figures(result: dict, students: int) -> dict:
         "server_cpu_answer_phase_s": answer_cpu,
         "server_cpu_per_answer_ms": 1000 * answer_cpu / max(1, result["answer"]["acks"]),
         "server_cpu_total_s": s["submitted"][1] - s["connect"][1],
+        "server_cpu_per_connect_ms": 1000 * (s["connected"][1] - s["connect"][1]) / max(1, result["connect"]["connected"]),
         "server_rss_mb": s["connected"][2] / 2**20,
         "memory_per_student_kb": (s["connected"][2] - s["connect"][2]) / 1024 / max(1, students),
         "generator_cpu_s": result["generator_cpu_s"],
@@ -162,7 +171,7 @@ def run_project(args, students: int, workdir: Path) -> dict:
                "EXAM_SECRET_KEY": SECRET, "EXAM_INSTANCE_PATH": str(workdir / "instance"), "EXAM_LOG_LEVEL": "WARNING"}
         server = Gunicorn(free_port(), env, workdir / f"server-{students}.log", cpu=0, nice=-10).wait()
         result = run_generator(plan_for(exam, server.url, args), server, workdir, f"project-{students}",
-                               args.profile)
+                               args.profile, args.profile_phase)
         out = figures(result, students)
         out["lost"] = len(lost_answers(url, result["acked"]))
         out["pending_left"] = result["pending_left"]
@@ -204,6 +213,7 @@ def show(label: str, f: dict) -> None:
     print(f"\n{label}: {f['students']} students")
     print(f"  connect storm   {fmt(f['connect_storm_s'], 1)} s, connected {f['connected']}, failed "
           f"{f['connect_failures']}, refusals {f['refusals'] or 'none'}")
+    print(f"                  server CPU {fmt(f.get('server_cpu_per_connect_ms'), 1)} ms per connected student")
     for message, n in f.get("failures", {}).items():
         print(f"                  {n} x {message}")
     if f.get("last_paper_s") is not None:
@@ -232,7 +242,8 @@ def main() -> None:
     parser.add_argument("--submit-spread", type=float, default=10.0)
     parser.add_argument("--sweep", default="", help="more student counts to run, e.g. 3000,4000")
     parser.add_argument("--bare", choices=("both", "plain", "insert", "none"), default="both")
-    parser.add_argument("--profile", type=Path, default=None, help="py-spy raw profiles of the answer phase here")
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy raw profiles of one phase here")
+    parser.add_argument("--profile-phase", choices=tuple(PROFILED_PHASES), default="answer")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     parser.add_argument("--shared-postgres", action="store_true",
                         help="use the machine's PostgreSQL instead of one of the bench's own")

@@ -14,7 +14,11 @@ tests/deploy runs two of these processes behind nginx; tests/chaos kills and res
 bind = "127.0.0.1:8000"           # overridden per process: --bind 127.0.0.1:%i in the unit
 worker_class = "gevent"
 workers = 1                       # never more: Socket.IO polling needs every request of a session here
-worker_connections = 2000         # concurrent connections (websockets) this process accepts
+# Concurrent connections (websockets, and every HTTP request besides them) this process accepts:
+# at the cap gevent stops accepting, so the cap must sit well above the students a process holds,
+# or a proctor's login waits behind them (a room of 2,000 filled a cap of 2,000). The unit's
+# LimitNOFILE covers it (a socket each, plus the database's).
+worker_connections = 6000
 # The worker monkey-patches the standard library before it imports the app: no preloading
 # (the app starts the deadline sweeper, a background greenlet, when it is created).
 preload_app = False

@@ -69,6 +69,9 @@ async def play(plan: dict[str, Any]) -> dict[str, Any]:
                       "failures": dict(stats.failures.most_common(8)),
                       "latency_ms": summary(stats.connect_ms)}
     stats.refusals.clear()
+    print(f"connect storm: {out['connect']['connected']} connected, {out['connect']['failed']} failed in "
+          f"{out['connect']['seconds']:.1f} s; refusals {out['connect']['refusals']}; "
+          f"failures {out['connect']['failures']}", flush=True)
     phase("connected")
 
     # 2. The proctor joins each room and starts it; every student waits for the paper.

@@ -128,6 +128,10 @@ class SimStudent:
                 if exc.code in ("bad_token", "attempt_finished"):
                     self.status = self.status or exc.code
                     return False
+                if exc.code == "server_busy":    # as the exam page: wait as told, spread 0.5x-1.5x
+                    retry_s = (exc.data or {}).get("retry_after_seconds", 5)
+                    await asyncio.sleep(retry_s * (0.5 + self.rng.random()))
+                    continue
             except (TimeoutError, OSError, Closed, InvalidHandshake) as exc:   # a 502 while a process restarts
                 self.stats.refusals[type(exc).__name__] += 1
                 self.stats.failures[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1

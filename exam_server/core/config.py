@@ -115,6 +115,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # transaction with a row lock): a connect or submit storm queues here instead of taking
         # every database connection from the answers of students already in.
         "LIVE_CONNECT_CONCURRENCY": _number(env, "EXAM_LIVE_CONNECT_CONCURRENCY", 8, minimum=1),
+        # A connect that has waited this long for its turn is refused (`server_busy`, with a
+        # retry_after_seconds the page waits, jittered) instead of waiting on: a waiting connect holds
+        # its websocket's reader, so past the Engine.IO ping timeout the socket is closed under it and
+        # the work done for it after is thrown away (a storm of 2,000 collapsed that way).
+        "LIVE_CONNECT_WAIT_SECONDS": _number(env, "EXAM_LIVE_CONNECT_WAIT_SECONDS", 3.0, float, minimum=0.1),
+        "LIVE_CONNECT_RETRY_SECONDS": _number(env, "EXAM_LIVE_CONNECT_RETRY_SECONDS", 5.0, float, minimum=0.5),
         "LOG_LEVEL": env.get("EXAM_LOG_LEVEL") or "INFO",
         "LOG_FORMAT": env.get("EXAM_LOG_FORMAT") or "text",      # "json" in production (deploy/)
         # Check-in: the CSCA certificates the chips' passive authentication is checked against,

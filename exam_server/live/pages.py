@@ -61,6 +61,7 @@ def exam_strings() -> dict[str, str]:
         "bad_token": _("This session code is not valid (it may have expired). Ask the proctor for a new one."),
         "already_connected": _("This exam is already open on another screen. Retrying…"),
         "exam_not_open": _("The exam is not open yet. The page will keep trying."),
+        "server_busy": _("Many students are connecting at once: this page connects in a few seconds."),
         "attempt_finished": _("Your exam is already finished."),
         "session_replaced": _("You checked in again at another kiosk, or the proctor gave you a new code: "
                               "this screen is closed. Your saved answers are kept."),

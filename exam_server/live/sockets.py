@@ -113,7 +113,10 @@ class StudentNamespace(_Base):
     def __init__(self, runtime):
         super().__init__(STUDENT)
         self.runtime = runtime
-        self.admitting = threading.BoundedSemaphore(runtime.app.config["LIVE_CONNECT_CONCURRENCY"])
+        config = runtime.app.config
+        self.admitting = threading.BoundedSemaphore(config["LIVE_CONNECT_CONCURRENCY"])
+        self.wait_seconds = config["LIVE_CONNECT_WAIT_SECONDS"]
+        self.retry_seconds = config["LIVE_CONNECT_RETRY_SECONDS"]
 
     @property
     def registry(self):
@@ -125,11 +128,14 @@ class StudentNamespace(_Base):
         token = auth.get("token") if isinstance(auth, dict) else None
         device = auth.get("device") if isinstance(auth, dict) else None
         device = device if isinstance(device, str) and DEVICE.fullmatch(device) else None
+        if not self.admitting.acquire(timeout=self.wait_seconds):
+            REFUSALS.labels(STUDENT, "connect", "server_busy").inc()
+            raise ConnectionRefusedError("server_busy", {"error": "server_busy",
+                                                         "retry_after_seconds": self.retry_seconds})
         try:
-            with self.admitting:
-                now = utcnow()
-                refused, conn, state = self._admit(token, device, sid, now)
-                session.commit()
+            now = utcnow()
+            refused, conn, state = self._admit(token, device, sid, now)
+            session.commit()
         except ApiError as exc:
             session.rollback()
             refused, conn, state = exc.code, None, None
@@ -137,6 +143,8 @@ class StudentNamespace(_Base):
             session.rollback()
             log.exception("student connect failed")
             refused, conn, state = "internal_error", None, None
+        finally:
+            self.admitting.release()
         if refused:
             REFUSALS.labels(STUDENT, "connect", refused).inc()
             log.warning("refused %s connect from %s: %s", STUDENT, sid, refused)

@@ -484,12 +484,14 @@ function connect() {
       return;
     }
     if (code === "attempt_finished") { socket.disconnect(); finish("finished", S.attempt_finished); return; }
-    const text = code === "already_connected" ? S.already_connected : code === "exam_not_open" ? S.exam_not_open
+    const text = ["already_connected", "exam_not_open", "server_busy"].includes(code) ? S[code]
       : fmt(S.connect_failed, { error: code || (err && err.message) || "?" });
     if (state.paper) { updateSaveState(); $("[data-save-state]").title = text; } else message(text, "warning");
-    // A refusal by the server is not retried by the client library: retry here.
+    // A refusal by the server is not retried by the client library: retry here. A busy server
+    // says when; the wait is spread (0.5x-1.5x) so a room's screens do not come back together.
+    const busyMs = 1000 * ((err && err.data && err.data.retry_after_seconds) || 5) * (0.5 + Math.random());
     if (code) setTimeout(() => { if (!state.finished && !socket.connected) socket.connect(); },
-      code === "exam_not_open" ? 15000 : 3000);
+      code === "exam_not_open" ? 15000 : code === "server_busy" ? busyMs : 3000);
   });
   socket.on("attempt_state", onAttemptState);
   socket.onAny((event) => { (window.examLog ||= []).push(event); });
