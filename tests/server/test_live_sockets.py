@@ -399,3 +399,29 @@ def test_candidate_versions_follow_commit_order(app, sio, exam, token_for):
     pushed = rows(events(boss, "/proctor", "room_update"), cid)
     assert [r["version"] for r in pushed][-1] == before + 2
     assert pushed[-1]["kiosk"] == "K-09" and pushed[-1]["remaining_seconds"] > 90 * 60
+
+
+def test_a_connect_that_waits_too_long_is_refused_busy_and_comes_in_later(app, sio, exam, token_for):
+    """A connect storm: connects beyond LIVE_CONNECT_CONCURRENCY wait LIVE_CONNECT_WAIT_SECONDS at
+    most, then are refused `server_busy` (docs/protocol.md) and nothing of theirs is written."""
+    from exam_server.core.metrics import REFUSALS
+    from exam_server.live.models import Attempt
+
+    token = session_token(app.test_client(), token_for("proctor1"), exam, exam.candidate(1))
+    handler = sio.server.namespace_handlers["/student"]
+    handler.wait_seconds = 0.05
+    busy = REFUSALS.labels("/student", "connect", "server_busy")
+    before = busy._value.get()
+    taken = 0
+    while handler.admitting.acquire(blocking=False):    # every turn taken by connects in progress
+        taken += 1
+    assert taken == app.config["LIVE_CONNECT_CONCURRENCY"]
+    try:
+        assert not student(app, sio, token).is_connected("/student")
+        assert busy._value.get() == before + 1
+        with app.app_context():
+            assert count(Attempt, Attempt.connection_sid.is_not(None)) == 0
+    finally:
+        for _ in range(taken):
+            handler.admitting.release()
+    assert student(app, sio, token).is_connected("/student")             # its turn came
