@@ -36,7 +36,7 @@ BinKey = tuple[int, int, str, int]        # ... and the score (hundredths)
 class Side:
     """One fact as it counts: where (exam, unit, school group), its counters and its score."""
 
-    __slots__ = ("exam_id", "unit_id", "school_group", "counters", "score_centi")
+    __slots__ = ("counters", "exam_id", "school_group", "score_centi", "unit_id")
 
     def __init__(self, exam_id: int, unit_id: int | None, school_group: str, counters: Mapping[str, int],
                  score_centi: int | None):
