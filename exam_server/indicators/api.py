@@ -21,10 +21,10 @@ from exam_server.core.auth import roles
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, NotFound
 from exam_server.core.http import int_arg, json_body
-from exam_server.indicators import query
+from exam_server.indicators import mastery, query
 from exam_server.indicators.models import IndicatorExam, OrgUnit
 from exam_server.indicators.recompute import recompute
-from exam_server.indicators.registry import REGISTRY
+from exam_server.indicators.registry import MASTERY, REGISTRY
 from exam_server.indicators.units import import_units, may_see, scope_units, set_scope
 
 bp = Blueprint("indicators_api", __name__, url_prefix="/api/v1")
@@ -49,9 +49,9 @@ def _cached(payload_fn, *parts: Any) -> Response:
 @roles(*VIEWERS)
 def definitions():
     return {"indicators": [i.describe() for i in REGISTRY],
+            "mastery": [{**i.describe(), "route": "/api/v1/indicators/mastery"} for i in MASTERY],
             "absent": {"reliability_per_form": "waits for psychometrics results in the server",
-                       "flagged_items": "waits for psychometrics results in the server",
-                       "mastery_per_topic": "not built yet", "mastery_per_cognitive_level": "not built yet"}}
+                       "flagged_items": "waits for psychometrics results in the server"}}
 
 
 @bp.get("/indicators/openapi.json")
@@ -83,6 +83,22 @@ def indicator_table():
     if fmt != "json":
         return _export(build(), fmt, indicator.code)
     return _cached(build, selection.revision)
+
+
+@bp.get("/indicators/mastery")
+@roles(*VIEWERS)
+def indicator_mastery():
+    """Mastery per topic (dimension=topic) or cognitive level (dimension=level) for a unit. The
+    facts scored since the last refresh are counted first (mastery.py: off the submit's path)."""
+    dimension = request.args.get("dimension", "topic")
+    if dimension not in mastery.DIMENSIONS:
+        raise ApiError("bad_value", "dimension is topic or level.", 422, "dimension")
+    unit = query.resolve_unit(current_user, request.args.get("unit"))
+    selection = query.select_exams(request.args)
+    if mastery.refresh(selection.exam_ids):
+        session.commit()
+        selection = query.select_exams(request.args)     # the revisions moved
+    return _cached(lambda: mastery.table(unit, selection, dimension), selection.revision)
 
 
 @bp.get("/indicators/summary")

@@ -142,7 +142,7 @@ def apply_changes(changes: list[tuple[Side | None, CandidateFact | None]],
     session.flush()
     exams = write(cells, bins)
     if exams:
-        _mark_dirty(exams)
+        mark_dirty(exams)
 
 class _Announce:
     """One after-commit callback per transaction, however many changes it made (coalesced)."""
@@ -155,7 +155,8 @@ class _Announce:
             listener(set(self.exam_ids))
 
 
-def _mark_dirty(exam_ids: set[int]) -> None:
+def mark_dirty(exam_ids: set[int]) -> None:
+    """The dashboards of these exams are told once this transaction commits."""
     pending = session.info.get(AFTER_COMMIT, [])
     announce = next((c for c in pending if isinstance(c, _Announce)), None)
     if announce is None:
@@ -201,6 +202,7 @@ def on_result_stored(exam_id, candidate_id, version, score, **_kw):
     def mutate(fact):
         if version >= fact.result_version:
             fact.result_version, fact.score_centi = version, int(round(score * 100))
+            fact.mastery_stale = True       # mastery.refresh counts its items, off this path
 
     change(exam_id, [candidate_id], mutate)
 

@@ -11,7 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exam_server.core.db import Base, UTCDateTime, utcnow
@@ -99,7 +110,10 @@ class CandidateFact(Base):
     attempt's status, identity check, incidents, time on test and current score (hundredths)."""
 
     __tablename__ = "indicator_facts"
-    __table_args__ = (Index("ix_indicator_facts_exam_unit", "exam_id", "unit_id"),)
+    __table_args__ = (Index("ix_indicator_facts_exam_unit", "exam_id", "unit_id"),
+                      # The mastery queue: only the stale facts are in it (a partial index).
+                      Index("ix_indicator_facts_mastery_stale", "exam_id", "candidate_id",
+                            postgresql_where=text("mastery_stale"), sqlite_where=text("mastery_stale")))
 
     candidate_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     exam_id: Mapped[int] = mapped_column(Integer)
@@ -111,6 +125,12 @@ class CandidateFact(Base):
     seconds_on_test: Mapped[int | None] = mapped_column(Integer)
     score_centi: Mapped[int | None] = mapped_column(Integer)          # 0..1000: the score x 100
     result_version: Mapped[int] = mapped_column(Integer, default=0)
+    # What the mastery cells count of this candidate now: {"topic": {name: [points, max]},
+    # "level": {...}} in thousandths of a point (mastery.py); None: nothing yet. mastery_stale: a
+    # newer result was stored in the fact's transaction and the mastery refresher has not counted
+    # it yet (the durable queue that keeps the item reads off the submit's path).
+    mastery: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mastery_stale: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 CELL_COUNTERS = ("registered", "not_started", "in_progress", "paused", "submitted", "closed", "terminated",
@@ -162,6 +182,23 @@ class IndicatorScoreBin(Base):
     school_group: Mapped[str] = mapped_column(String(16), primary_key=True)
     score_centi: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(COUNT, default=0)
+
+
+class IndicatorMasteryCell(Base):
+    """Mastery of one topic or cognitive level (dimension "topic" or "level", value its name) in
+    one cell: points earned and points possible on those items (thousandths), and the candidates
+    who had such an item. Mastery % = points / max_points."""
+
+    __tablename__ = "indicator_mastery_cells"
+
+    exam_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    school_group: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    candidates: Mapped[int] = mapped_column(COUNT, default=0)
+    points_milli: Mapped[int] = mapped_column(COUNT, default=0)
+    max_points_milli: Mapped[int] = mapped_column(COUNT, default=0)
 
 
 class FeedEndpoint(Base):

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, insert, literal, select, text, update
 
 from exam_server.core.db import session
+from exam_server.indicators import mastery
 from exam_server.indicators.engine import ensure_exams, place_units
 from exam_server.indicators.models import (
     ALL_GROUPS,
@@ -47,7 +48,8 @@ def rebuild_facts(exam_ids: Iterable[int]) -> int:
                      "chip_verified": p.candidate_id in chips, "incidents": incidents.get(p.candidate_id, 0),
                      "seconds_on_test": attempt.seconds_on_test if attempt else None,
                      "score_centi": int(round(score.score * 100)) if score else None,
-                     "result_version": score.version if score else 0})
+                     "result_version": score.version if score else 0,
+                     "mastery": None, "mastery_stale": score is not None})
     session.execute(delete(CandidateFact).where(CandidateFact.exam_id.in_(ids)))
     if rows:
         session.execute(insert(CandidateFact), rows)
@@ -99,5 +101,6 @@ def recompute(exam_ids: Iterable[int] | None = None, *, facts: bool = True) -> d
     ids = list(exam_ids) if exam_ids is not None else all_exam_ids()
     counted = rebuild_facts(ids) if facts else 0
     rebuild_cells(ids)
+    mastery.rebuild(ids)
     session.flush()
     return {"exams": len(ids), "facts": counted}

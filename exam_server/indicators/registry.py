@@ -3,8 +3,9 @@ what, the unit, the dimensions, the minimum cell size, and how the value comes f
 summed counters (and score bins).
 
 Every value is computed over `n` candidates (the denominator's count); below the minimum cell
-size the value is suppressed (query.py). Reliability per form and flagged items wait for the
-psychometrics feature's results in the server: they are absent, not faked.
+size the value is suppressed (query.py). Mastery per topic and per cognitive level is counted in
+its own cells (mastery.py) and read by its own route; reliability per form and flagged items come
+from the psychometrics analyses (psychometrics.py) and are absent, not faked, without one.
 """
 from __future__ import annotations
 
@@ -176,3 +177,21 @@ REGISTRY: tuple[Indicator, ...] = (
               "finished attempts", "minutes", _mean_minutes),
 )
 BY_CODE = {indicator.code: indicator for indicator in REGISTRY}
+
+
+def _mastery_cells(_c, _bins):
+    raise AssertionError("mastery is read from its own cells: mastery.table")
+
+
+MASTERY: tuple[Indicator, ...] = (
+    Indicator("mastery_topic", "Mức độ nắm vững theo chủ đề", "Mastery per topic",
+              "Points earned over points possible on the items of each topic (item metadata), current results; "
+              "dropped items and essays awaiting their score left out.", "points earned on the topic's items",
+              "points possible on the topic's items (n: candidates who had one)", "percent", _mastery_cells,
+              dimensions=("topic", *DIMENSIONS), score=True),
+    Indicator("mastery_level", "Mức độ nắm vững theo mức độ nhận thức", "Mastery per cognitive level",
+              "Points earned over points possible on the items of each cognitive level (item metadata).",
+              "points earned on the level's items", "points possible on the level's items (n: candidates who had one)",
+              "percent", _mastery_cells, dimensions=("cognitive_level", *DIMENSIONS), score=True),
+)
+MASTERY_BY_DIMENSION = {"topic": MASTERY[0], "level": MASTERY[1]}

@@ -1,0 +1,46 @@
+"""indicator mastery: per topic and cognitive level cells, the facts' mastery and its queue flag
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-04
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0020'
+down_revision = '0019'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('indicator_mastery_cells',
+    sa.Column('exam_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('unit_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('school_group', sa.String(length=16), nullable=False),
+    sa.Column('dimension', sa.String(length=8), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.Column('candidates', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('points_milli', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('max_points_milli', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.PrimaryKeyConstraint('exam_id', 'unit_id', 'school_group', 'dimension', 'value',
+                            name=op.f('pk_indicator_mastery_cells'))
+    )
+    with op.batch_alter_table('indicator_facts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('mastery', sa.JSON(), nullable=True))
+        # Existing facts: counted as stale when scored, so the first refresh fills their mastery.
+        batch_op.add_column(sa.Column('mastery_stale', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.execute("UPDATE indicator_facts SET mastery_stale = (score_centi IS NOT NULL)")
+    with op.batch_alter_table('indicator_facts', schema=None) as batch_op:
+        batch_op.alter_column('mastery_stale', server_default=None)
+        batch_op.create_index('ix_indicator_facts_mastery_stale', ['exam_id', 'candidate_id'], unique=False,
+                              postgresql_where=sa.text('mastery_stale'), sqlite_where=sa.text('mastery_stale'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('indicator_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_indicator_facts_mastery_stale', postgresql_where=sa.text('mastery_stale'),
+                            sqlite_where=sa.text('mastery_stale'))
+        batch_op.drop_column('mastery_stale')
+        batch_op.drop_column('mastery')
+    op.drop_table('indicator_mastery_cells')
