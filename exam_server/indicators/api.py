@@ -21,10 +21,10 @@ from exam_server.core.auth import roles
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, NotFound
 from exam_server.core.http import int_arg, json_body
-from exam_server.indicators import mastery, query
+from exam_server.indicators import mastery, quality, query
 from exam_server.indicators.models import IndicatorExam, OrgUnit
 from exam_server.indicators.recompute import recompute
-from exam_server.indicators.registry import MASTERY, REGISTRY
+from exam_server.indicators.registry import MASTERY, QUALITY, REGISTRY
 from exam_server.indicators.units import import_units, may_see, scope_units, set_scope
 
 bp = Blueprint("indicators_api", __name__, url_prefix="/api/v1")
@@ -50,8 +50,9 @@ def _cached(payload_fn, *parts: Any) -> Response:
 def definitions():
     return {"indicators": [i.describe() for i in REGISTRY],
             "mastery": [{**i.describe(), "route": "/api/v1/indicators/mastery"} for i in MASTERY],
-            "absent": {"reliability_per_form": "waits for psychometrics results in the server",
-                       "flagged_items": "waits for psychometrics results in the server"}}
+            "quality": [{**i.describe(), "route": "/api/v1/indicators/quality"} for i in QUALITY],
+            "absent": {"reliability_per_form": "for an exam without a stored item analysis",
+                       "flagged_items": "for an exam without a stored item analysis"}}
 
 
 @bp.get("/indicators/openapi.json")
@@ -99,6 +100,27 @@ def indicator_mastery():
         session.commit()
         selection = query.select_exams(request.args)     # the revisions moved
     return _cached(lambda: mastery.table(unit, selection, dimension), selection.revision)
+
+
+@bp.get("/indicators/quality")
+@roles(*VIEWERS)
+def indicator_quality():
+    """Reliability per form and flagged items of the selected exams (the stored item analysis;
+    exam-level, so a unit is not a dimension of these two)."""
+    selection = query.select_exams(request.args)
+    return _cached(lambda: {"filters": selection.filters, "exams": quality.quality(selection.exam_ids)},
+                   selection.revision, _quality_stamp(selection.exam_ids))
+
+
+def _quality_stamp(exam_ids: list[int]) -> str:
+    from sqlalchemy import func
+
+    from exam_server.indicators.models import IndicatorFormQuality
+
+    if not exam_ids:
+        return ""
+    return str(session.scalar(select(func.max(IndicatorFormQuality.computed_at))
+                              .where(IndicatorFormQuality.exam_id.in_(exam_ids))))
 
 
 @bp.get("/indicators/summary")

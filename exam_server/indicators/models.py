@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -199,6 +200,41 @@ class IndicatorMasteryCell(Base):
     candidates: Mapped[int] = mapped_column(COUNT, default=0)
     points_milli: Mapped[int] = mapped_column(COUNT, default=0)
     max_points_milli: Mapped[int] = mapped_column(COUNT, default=0)
+
+
+class IndicatorFormQuality(Base):
+    """Reliability of one form of an exam (Cronbach's alpha, KR-20 for 0/1 items, and the standard
+    error of measurement), as the psychometrics library computed it over every scored candidate of
+    the form at `computed_at` (quality.py). No row: no analysis yet, and the indicator is absent."""
+
+    __tablename__ = "indicator_form_quality"
+
+    exam_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    form: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    items: Mapped[int] = mapped_column(Integer)
+    alpha: Mapped[float | None] = mapped_column(Float)
+    sem_points: Mapped[float | None] = mapped_column(Float)
+    mean_points: Mapped[float] = mapped_column(Float)
+    sd_points: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IndicatorFlaggedItem(Base):
+    """An item version the psychometrics library flagged in an exam (too hard, too easy, low
+    discrimination, a distractor nobody chose ...): its flags' codes and reasons."""
+
+    __tablename__ = "indicator_flagged_items"
+
+    exam_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    item_version_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    identifier: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(300))
+    n: Mapped[int] = mapped_column(Integer)
+    p: Mapped[float] = mapped_column(Float)
+    discrimination: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[list[Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class FeedEndpoint(Base):

@@ -195,3 +195,21 @@ MASTERY: tuple[Indicator, ...] = (
               "percent", _mastery_cells, dimensions=("cognitive_level", *DIMENSIONS), score=True),
 )
 MASTERY_BY_DIMENSION = {"topic": MASTERY[0], "level": MASTERY[1]}
+
+
+def _stored_analysis(_c, _bins):
+    raise AssertionError("read from the stored item analysis: quality.quality")
+
+
+QUALITY: tuple[Indicator, ...] = (
+    Indicator("reliability_per_form", "Độ tin cậy của đề (theo mã đề)", "Reliability per form",
+              "Cronbach's alpha (KR-20 for 0/1 items) of each form's total, and the standard error of measurement, "
+              "from the psychometrics library's analysis of the exam; absent until an analysis is stored.",
+              "-", "scored candidates of the form", "coefficient", _stored_analysis, dimensions=("exam", "form")),
+    Indicator("flagged_items", "Câu hỏi bị gắn cờ", "Flagged items",
+              "Item versions the analysis flagged (too hard, too easy, low or negative discrimination, "
+              "distractor problems), with the reasons; absent until an analysis is stored.",
+              "flagged item versions", "item versions of the exam", "count", _stored_analysis,
+              dimensions=("exam",)),
+)
+QUALITY_BY_CODE = {i.code: i for i in QUALITY}

@@ -113,6 +113,7 @@ GET /api/v1/indicators/definitions                                           AO
 GET /api/v1/indicators/exams                                                 AO
 GET /api/v1/indicators/openapi.json                                          AO
 GET /api/v1/indicators/mastery                                               AO
+GET /api/v1/indicators/quality                                               AO
 GET /api/v1/indicators/summary                                               AO
 GET /api/v1/indicators/trend                                                 AO
 GET /api/v1/jobs                                                             AT

@@ -1,4 +1,5 @@
-"""indicator mastery: per topic and cognitive level cells, the facts' mastery and its queue flag
+"""indicator mastery: per topic and cognitive level cells, the facts' mastery and its queue flag;
+the exams' form reliability and flagged items from the psychometrics analysis
 
 Revision ID: 0020
 Revises: 0019
@@ -6,6 +7,8 @@ Create Date: 2026-12-04
 """
 import sqlalchemy as sa
 from alembic import op
+
+import exam_server.core.db
 
 revision = '0020'
 down_revision = '0019'
@@ -26,6 +29,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('exam_id', 'unit_id', 'school_group', 'dimension', 'value',
                             name=op.f('pk_indicator_mastery_cells'))
     )
+    op.create_table('indicator_form_quality',
+    sa.Column('exam_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('form', sa.String(length=32), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.Column('alpha', sa.Float(), nullable=True),
+    sa.Column('sem_points', sa.Float(), nullable=True),
+    sa.Column('mean_points', sa.Float(), nullable=False),
+    sa.Column('sd_points', sa.Float(), nullable=False),
+    sa.Column('computed_at', exam_server.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('exam_id', 'form', name=op.f('pk_indicator_form_quality'))
+    )
+    op.create_table('indicator_flagged_items',
+    sa.Column('exam_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('item_version_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('identifier', sa.String(length=128), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('p', sa.Float(), nullable=False),
+    sa.Column('discrimination', sa.Float(), nullable=True),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('computed_at', exam_server.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('exam_id', 'item_version_id', name=op.f('pk_indicator_flagged_items'))
+    )
     with op.batch_alter_table('indicator_facts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mastery', sa.JSON(), nullable=True))
         # Existing facts: counted as stale when scored, so the first refresh fills their mastery.
@@ -43,4 +70,6 @@ def downgrade() -> None:
                             sqlite_where=sa.text('mastery_stale'))
         batch_op.drop_column('mastery_stale')
         batch_op.drop_column('mastery')
+    op.drop_table('indicator_flagged_items')
+    op.drop_table('indicator_form_quality')
     op.drop_table('indicator_mastery_cells')
