@@ -77,8 +77,9 @@ def generate(conn, candidates: int) -> None:
         SELECT u.id, a::int FROM org_units u,
              unnest(string_to_array(trim(both '/' from u.path), '/')) a"""))
     conn.execute(text("""
-        INSERT INTO indicator_exams (exam_id, title, subject, grade, school_year, month, opens_at, revision)
-        VALUES (1, 'Thi thử tốt nghiệp THPT: Toán', 'math', 12, '2026-2027', '2026-12', '2026-12-01T01:00:00Z', 0)"""))
+        INSERT INTO indicator_exams (exam_id, title, subject, grade, school_year, term, month, opens_at, revision)
+        VALUES (1, 'Thi thử tốt nghiệp THPT: Toán', 'math', 12, '2026-2027', '2026-2027-HK1', '2026-12',
+                '2026-12-01T01:00:00Z', 0)"""))
     conn.execute(text("""
         INSERT INTO indicator_facts (candidate_id, exam_id, unit_id, school_group, status, chip_verified, incidents,
                                      seconds_on_test, score_centi, result_version, mastery_stale)

@@ -146,7 +146,7 @@ def indicator_trend():
 def indicator_exams():
     rows = session.scalars(select(IndicatorExam).order_by(IndicatorExam.opens_at.desc()))
     return {"exams": [{"exam_id": e.exam_id, "title": e.title, "subject": e.subject, "grade": e.grade,
-                       "school_year": e.school_year, "month": e.month, "opens_at": e.opens_at.isoformat()}
+                       "school_year": e.school_year, "term": e.term, "month": e.month, "opens_at": e.opens_at.isoformat()}
                       for e in rows]}
 
 

@@ -34,6 +34,16 @@ def school_year(opens_at) -> str:
     return f"{start}-{start + 1}"
 
 
+# The terms of a school year by month: học kỳ 1 September to January, học kỳ 2 February to May,
+# the summer (hè) June to August. The same UTC month the `month` dimension uses.
+TERMS = {9: "HK1", 10: "HK1", 11: "HK1", 12: "HK1", 1: "HK1", 2: "HK2", 3: "HK2", 4: "HK2", 5: "HK2",
+         6: "HE", 7: "HE", 8: "HE"}
+
+
+def term_of(opens_at) -> str:
+    return f"{school_year(opens_at)}-{TERMS[opens_at.month]}"
+
+
 def ensure_exams(exam_ids: Iterable[int], *, refresh: bool = False) -> None:
     """The exams' dimension rows: made when first seen; with refresh, updated from the exams
     (an exam edited while a draft keeps its indicators under its new subject, grade, date)."""
@@ -49,6 +59,7 @@ def ensure_exams(exam_ids: Iterable[int], *, refresh: bool = False) -> None:
             session.add(row)
         row.title, row.subject, row.grade, row.opens_at = facts.title, facts.subject, facts.grade, facts.opens_at
         row.school_year, row.month = school_year(opens), opens.strftime("%Y-%m")
+        row.term = term_of(opens)
     session.flush()
 
 

@@ -198,10 +198,13 @@ def table(unit, selection, dimension: str) -> dict[str, Any]:
     unit_id = ALL_UNITS if unit is None else unit.id
     sums = summed(selection.exam_ids, unit_id, dimension)
     rows = []
-    for value in sorted({v for v, _g in sums}):
-        total = _value(sums.get((value, ALL_GROUPS)), indicator.min_cell)
+    for value in sorted({v for v, g in sums if g == selection.school_group}):
+        everyone = _value(sums.get((value, ALL_GROUPS)), indicator.min_cell)
         groups = [{"school_group": g, **_value(sums.get((value, g)), indicator.min_cell)} for g in GROUPS]
-        complementary(total["_n"], groups, indicator.min_cell)
+        complementary(everyone["_n"], groups, indicator.min_cell)
+        total = everyone if selection.school_group == ALL_GROUPS else \
+            {k: v for k, v in next(g for g in groups if g["school_group"] == selection.school_group).items()
+             if k != "school_group"}
         shown = [g["value"] for g in groups if not g["suppressed"] and g["value"] is not None]
         rows.append({dimension: value, **_public(total), "groups": [_public(g) for g in groups],
                      "group_gap": round(max(shown) - min(shown), 2) if len(shown) >= 2 else None})

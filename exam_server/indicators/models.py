@@ -101,6 +101,7 @@ class IndicatorExam(Base):
     subject: Mapped[str] = mapped_column(String(32), index=True)
     grade: Mapped[int] = mapped_column(Integer)
     school_year: Mapped[str] = mapped_column(String(9), index=True)   # "2026-2027": September to August
+    term: Mapped[str] = mapped_column(String(16), default="", index=True)   # "2026-2027-HK1" (engine.term_of)
     month: Mapped[str] = mapped_column(String(7))                      # "2026-12"
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revision: Mapped[int] = mapped_column(COUNT, default=0)

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 DEFAULT_MIN_CELL = 5
-DIMENSIONS = ("unit", "exam", "subject", "grade", "school_year", "month", "school_group")
+DIMENSIONS = ("unit", "exam", "subject", "grade", "school_year", "term", "month", "school_group")
 STARTED = ("in_progress", "paused", "submitted", "closed", "terminated")
 FINISHED = ("submitted", "closed", "terminated")
 

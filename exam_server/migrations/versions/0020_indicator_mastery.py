@@ -1,5 +1,5 @@
 """indicator mastery: per topic and cognitive level cells, the facts' mastery and its queue flag;
-the exams' form reliability and flagged items from the psychometrics analysis
+the exams' form reliability and flagged items from the psychometrics analysis; the term dimension
 
 Revision ID: 0020
 Revises: 0019
@@ -53,6 +53,16 @@ def upgrade() -> None:
     sa.Column('computed_at', exam_server.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('exam_id', 'item_version_id', name=op.f('pk_indicator_flagged_items'))
     )
+    with op.batch_alter_table('indicator_exams', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('term', sa.String(length=16), nullable=False, server_default=''))
+    # The term from the month the exam opened (engine.TERMS): HK1 September to January, HK2
+    # February to May, HE June to August.
+    op.execute("""UPDATE indicator_exams SET term = school_year || '-' || CASE
+                      WHEN substr(month, 6, 2) IN ('09', '10', '11', '12', '01') THEN 'HK1'
+                      WHEN substr(month, 6, 2) IN ('02', '03', '04', '05') THEN 'HK2' ELSE 'HE' END""")
+    with op.batch_alter_table('indicator_exams', schema=None) as batch_op:
+        batch_op.alter_column('term', server_default=None)
+        batch_op.create_index(batch_op.f('ix_indicator_exams_term'), ['term'], unique=False)
     with op.batch_alter_table('indicator_facts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mastery', sa.JSON(), nullable=True))
         # Existing facts: counted as stale when scored, so the first refresh fills their mastery.
@@ -70,6 +80,9 @@ def downgrade() -> None:
                             sqlite_where=sa.text('mastery_stale'))
         batch_op.drop_column('mastery_stale')
         batch_op.drop_column('mastery')
+    with op.batch_alter_table('indicator_exams', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_indicator_exams_term'))
+        batch_op.drop_column('term')
     op.drop_table('indicator_flagged_items')
     op.drop_table('indicator_form_quality')
     op.drop_table('indicator_mastery_cells')
