@@ -1,9 +1,10 @@
 """The incremental engine: domain signals move candidates' facts, and the difference each move
-makes is added to the pre-aggregated cells of every unit above the candidate, in the sender's
-transaction (what it writes commits or rolls back with the change itself: nothing lost on a crash).
+makes to the pre-aggregated cells of every unit above the candidate is queued in the sender's
+transaction (indicators.fold: it commits or rolls back with the change itself, nothing lost on a
+crash) and folded into the cells soon after.
 
 A bulk signal (a room started: hundreds of attempts) is one batch: a fixed number of statements
-(facts read, ancestors read, facts written, one upsert of cells, one of score bins, the revision).
+(facts read, ancestors read, facts written, one delta row queued).
 """
 from __future__ import annotations
 
@@ -11,32 +12,23 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from exam_server.core import signals
-from exam_server.core.db import AFTER_COMMIT, after_commit, session
+from exam_server.core.db import session
+from exam_server.indicators.fold import enqueue
 from exam_server.indicators.models import (
     ALL_GROUPS,
     ALL_UNITS,
     CELL_COUNTERS,
     CandidateFact,
-    IndicatorCell,
     IndicatorExam,
-    IndicatorScoreBin,
     OrgUnit,
     OrgUnitAncestor,
 )
 from exam_server.indicators.rules import contribution
 
-# Called after a commit that changed cells, with the exam ids (the dashboard's live push).
-changed_listeners: list[Callable[[set[int]], None]] = []
-
 CellKey = tuple[int, int, str]     # exam, unit, school group
-
-
-def _insert(table):
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def school_year(opens_at) -> str:
@@ -135,7 +127,7 @@ class _Snapshot:
 
 
 def apply_changes(changes: list[tuple[_Snapshot | None, CandidateFact | None]]) -> None:
-    """Add (after - before) of every changed fact to the cells it belongs to, in one upsert."""
+    """Queue (after - before) of every changed fact for the cells it belongs to (indicators.fold)."""
     units = {s.unit_id for pair in changes for s in pair if s is not None and s.unit_id is not None}
     ancestors = _ancestors(units)
     cells: dict[CellKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CELL_COUNTERS, 0))
@@ -155,47 +147,7 @@ def apply_changes(changes: list[tuple[_Snapshot | None, CandidateFact | None]]) 
                     cell[name] += sign * value
                 if item.score_centi is not None:
                     bins[(*key, item.score_centi)] += sign
-    cells = {k: v for k, v in cells.items() if any(v.values())}
-    bins = {k: v for k, v in bins.items() if v}
-    if not cells and not bins:
-        return
-    session.flush()
-    if cells:
-        stmt = _insert(IndicatorCell).values([{"exam_id": e, "unit_id": u, "school_group": g, **v}
-                                              for (e, u, g), v in cells.items()])
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["exam_id", "unit_id", "school_group"],
-            set_={name: getattr(IndicatorCell, name) + stmt.excluded[name] for name in CELL_COUNTERS}))
-    if bins:
-        stmt = _insert(IndicatorScoreBin).values([{"exam_id": e, "unit_id": u, "school_group": g,
-                                                   "score_centi": s, "n": n} for (e, u, g, s), n in bins.items()])
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["exam_id", "unit_id", "school_group", "score_centi"],
-            set_={"n": IndicatorScoreBin.n + stmt.excluded.n}))
-    exams = {key[0] for key in cells} | {key[0] for key in bins}
-    session.execute(update(IndicatorExam).where(IndicatorExam.exam_id.in_(exams))
-                    .values(revision=IndicatorExam.revision + 1))
-    _mark_dirty(exams)
-
-
-class _Announce:
-    """One after-commit callback per transaction, however many changes it made (coalesced)."""
-
-    def __init__(self):
-        self.exam_ids: set[int] = set()
-
-    def __call__(self):
-        for listener in changed_listeners:
-            listener(set(self.exam_ids))
-
-
-def _mark_dirty(exam_ids: set[int]) -> None:
-    pending = session.info.get(AFTER_COMMIT, [])
-    announce = next((c for c in pending if isinstance(c, _Announce)), None)
-    if announce is None:
-        announce = _Announce()
-        after_commit(announce)
-    announce.exam_ids |= exam_ids
+    enqueue(cells, bins)
 
 
 def change(exam_id: int, candidate_ids: Iterable[int], mutate: Callable[[CandidateFact], None]) -> None:
