@@ -142,6 +142,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CHECKIN_CHALLENGE_LIMIT": env.get("EXAM_CHECKIN_CHALLENGE_LIMIT") or "30 per minute",
         "CHECKIN_CHALLENGE_LIMIT_PER_ADDRESS": env.get("EXAM_CHECKIN_CHALLENGE_LIMIT_PER_ADDRESS") or "300 per minute",
         "CHECKIN_OPEN_CHALLENGES_MAX": _number(env, "EXAM_CHECKIN_OPEN_CHALLENGES_MAX", 5, minimum=1),
+        # Indicators: how often a server process folds the queued cell deltas into the cells (the
+        # dashboard's lag under load; a commit that queued deltas wakes the folder sooner, but not
+        # more often than this, so a submit storm is folded in batches).
+        "INDICATORS_FOLD_INTERVAL_SECONDS": _number(env, "EXAM_INDICATORS_FOLD_INTERVAL_SECONDS", 0.5, float,
+                                                    minimum=0.05),
         # Indicators' feed (docs/indicators.md): how long one delivery may take, the retry backoff
         # (doubling from the base up to the max), how often `exam-server feed deliver --loop` runs,
         # and the base URL that names this platform in xAPI statements (activity ids, the actor's

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from exam_server.bank.models import ItemVersion
 from exam_server.bank.services import version_to_item
-from exam_server.core.db import session
+from exam_server.core.db import among, session
 from exam_server.core.errors import NotFound
 from exam_server.exams import forms as paper_lib
 from exam_server.exams.models import Candidate, CandidatePaper, Exam, ExamForm, ExamFormItem
@@ -139,7 +139,7 @@ def papers(candidate_ids: Iterable[int]) -> dict[int, Paper]:
     rows = session.execute(select(CandidatePaper.candidate_id, CandidatePaper.form_id, CandidatePaper.item_order,
                                   CandidatePaper.option_orders, Candidate.candidate_number)
                            .join(Candidate, Candidate.id == CandidatePaper.candidate_id)
-                           .where(CandidatePaper.candidate_id.in_(ids))).all()
+                           .where(among(CandidatePaper.candidate_id, ids))).all()
     _load_forms({row.form_id for row in rows})
     _forms = _cache()
     found = {}
@@ -170,6 +170,6 @@ def question_counts(candidate_ids: Iterable[int]) -> dict[int, int]:
     counts = dict.fromkeys(ids, 0)
     if ids:
         for candidate_id, order in session.execute(select(CandidatePaper.candidate_id, CandidatePaper.item_order)
-                                                   .where(CandidatePaper.candidate_id.in_(ids))):
+                                                   .where(among(CandidatePaper.candidate_id, ids))):
             counts[candidate_id] = len(order)
     return counts

@@ -1,15 +1,15 @@
-"""The write path of the incremental engine: the difference a set of changed facts makes to
-every cell and score bin above them, computed in Python, then written in as few statements as
-the database allows (issue 9's submit storm waits on these, inside the submit's transaction).
+"""The cells' arithmetic: the difference a set of changed facts makes to every cell and score
+bin above them (computed in Python by the sender, queued by indicators.fold), and the write of
+summed deltas into the cells (the folder's), in as few statements as the database allows.
 
 On PostgreSQL the cells, the score bins and the exams' revisions are one statement: two
 INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT DO UPDATE in a WITH, then the revision
 UPDATE; the arrays are bind parameters, so the statement text never changes with the number of
-cells (one prepared plan, nothing compiled per call). On SQLite, an executemany per table.
+cells (one prepared plan, nothing compiled or parsed again per call). On SQLite, an executemany
+per table.
 
-Every writer upserts its rows in one sorted key order (exam, unit, school group[, score]):
-two concurrent submits lock the rows they share in the same order, so they queue behind each
-other and never deadlock.
+Every writer upserts its rows in one sorted key order (exam, unit, school group[, score]): two
+writers lock the rows they share in the same order, so one waits for the other, never deadlocks.
 """
 from __future__ import annotations
 

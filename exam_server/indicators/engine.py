@@ -1,11 +1,11 @@
 """The incremental engine: domain signals move candidates' facts, and the difference each move
-makes is added to the pre-aggregated cells of every unit above the candidate, in the sender's
-transaction (what it writes commits or rolls back with the change itself: nothing lost on a crash).
+makes to the pre-aggregated cells of every unit above the candidate is queued in the sender's
+transaction (indicators.fold: it commits or rolls back with the change itself, nothing lost on a
+crash) and folded into the cells soon after.
 
 One signal, however many attempts it moves (a room started: hundreds), is one batch of a fixed
-number of statements: the facts read with their units' ancestors (one join), the facts written
-(the flush), then the cells, score bins and revision (deltas.write: one statement on PostgreSQL,
-three on SQLite). A scored attempt is three statements on PostgreSQL.
+number of statements: the facts read with their units' ancestors (one join), then at the flush
+the facts' UPDATE and one delta row queued. A scored attempt is three statements.
 """
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from datetime import UTC
 from sqlalchemy import select
 
 from exam_server.core import signals
-from exam_server.core.db import AFTER_COMMIT, after_commit, session
-from exam_server.indicators.deltas import Side, cell_deltas, write
+from exam_server.core.db import session
+from exam_server.indicators.deltas import Side, cell_deltas
+from exam_server.indicators.fold import enqueue
 from exam_server.indicators.models import (
     CandidateFact,
     IndicatorExam,
@@ -26,8 +27,6 @@ from exam_server.indicators.models import (
 )
 from exam_server.indicators.rules import contribution
 
-# Called after a commit that changed cells, with the exam ids (the dashboard's live push).
-changed_listeners: list[Callable[[set[int]], None]] = []
 
 def school_year(opens_at) -> str:
     start = opens_at.year if opens_at.month >= 9 else opens_at.year - 1
@@ -143,42 +142,18 @@ def _side(fact: CandidateFact) -> Side:
 
 def apply_changes(changes: list[tuple[Side | None, CandidateFact | None]],
                   ancestors: dict[int, list[int]] | None = None) -> None:
-    """Add (after - before) of every changed fact to the cells it belongs to: the facts' UPDATE
-    (the flush), then one statement for cells, bins and revisions on PostgreSQL (see deltas)."""
+    """Queue (after - before) of every changed fact for the cells it belongs to (indicators.fold):
+    the deltas of every affected cell are summed here, the queued row is written at the flush."""
     sides = [(before, _side(after) if after is not None else None) for before, after in changes]
     units = {s.unit_id for pair in sides for s in pair if s is not None and s.unit_id is not None}
     if ancestors is None or not units <= ancestors.keys():
         ancestors = _ancestors(units)
-    cells, bins = cell_deltas(sides, ancestors)
-    session.flush()
-    exams = write(cells, bins)
-    if exams:
-        mark_dirty(exams)
-
-class _Announce:
-    """One after-commit callback per transaction, however many changes it made (coalesced)."""
-
-    def __init__(self):
-        self.exam_ids: set[int] = set()
-
-    def __call__(self):
-        for listener in changed_listeners:
-            listener(set(self.exam_ids))
-
-
-def mark_dirty(exam_ids: set[int]) -> None:
-    """The dashboards of these exams are told once this transaction commits."""
-    pending = session.info.get(AFTER_COMMIT, [])
-    announce = next((c for c in pending if isinstance(c, _Announce)), None)
-    if announce is None:
-        announce = _Announce()
-        after_commit(announce)
-    announce.exam_ids |= exam_ids
+    enqueue(*cell_deltas(sides, ancestors))
 
 
 def change(exam_id: int, candidate_ids: Iterable[int], mutate: Callable[[CandidateFact], None]) -> None:
-    """Three statements for one changed attempt on PostgreSQL: its fact with its units' ancestors
-    read, the fact written (the flush), the cells, bins and revision written."""
+    """Three statements for one changed attempt: its fact read with its units' ancestors, then at
+    the flush the fact's UPDATE and the queued delta's INSERT."""
     facts, ancestors = _facts(exam_id, candidate_ids)
     changes = []
     for fact in facts.values():

@@ -118,7 +118,8 @@ def _write(cells: Mapping[MasteryKey, list[int]]) -> None:
 def refresh(exam_ids: Iterable[int] | None = None, *, batch: int = BATCH) -> int:
     """Count the stale facts (of these exams, or all) into the mastery cells; how many."""
     from exam_server.bank.stats import version_metadata
-    from exam_server.indicators.engine import _ancestors, mark_dirty
+    from exam_server.indicators.engine import _ancestors
+    from exam_server.indicators.fold import mark_dirty
     from exam_server.results.stats import current_item_points
 
     ids = None if exam_ids is None else list(exam_ids)

@@ -238,6 +238,22 @@ class IndicatorFlaggedItem(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class IndicatorDelta(Base):
+    """The durable queue between a change and the cells: a transaction that moved facts appends
+    what it adds to each cell and score bin (insert only: no lock on the exam's few hot cells, which
+    every submit of the exam would otherwise hold until its commit, one submit after another); the
+    folder (engine.fold) sums a batch into the cells, in key order, and deletes it. Committed with
+    the change, so nothing is lost on a crash."""
+
+    __tablename__ = "indicator_deltas"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    exam_id: Mapped[int] = mapped_column(Integer)
+    # [[unit, group, [one value per CELL_COUNTERS]], ...] and [[unit, group, score_centi, n], ...]
+    cells: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    bins: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
 class FeedEndpoint(Base):
     """An operations center (kind "indicators") or a Learning Record Store (kind "xapi") that
     receives signed deliveries. The secret signs (HMAC-SHA256); it is never shown again."""

@@ -75,10 +75,14 @@ def bare_exam(placements: list[tuple[str, str]], *, subject: str = "math", grade
 
 
 def cells_of(exam_id: int) -> tuple[dict, dict]:
-    """Every non-empty cell and score bin of an exam, as plain dicts (for comparing)."""
+    """Every non-empty cell and score bin of an exam, as plain dicts (for comparing), once the
+    deltas queued in this transaction are folded."""
     from sqlalchemy import select
 
     from exam_server.core.db import session
+    from exam_server.indicators.fold import fold
+
+    fold()
     from exam_server.indicators.models import CELL_COUNTERS, IndicatorCell, IndicatorScoreBin
 
     cells = {}

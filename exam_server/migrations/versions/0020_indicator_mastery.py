@@ -2,7 +2,7 @@
 the exams' form reliability and flagged items from the psychometrics analysis; the term dimension
 
 Revision ID: 0020
-Revises: 0019
+Revises: 0022
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 import exam_server.core.db
 
 revision = '0020'
-down_revision = '0019'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
