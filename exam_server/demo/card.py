@@ -202,8 +202,15 @@ def checkin_lines(checkin, server_url: str, card: str) -> list[str]:
         "off": [("Check-in at kiosk K01 (--no-card: start `exam-kiosk simulate-card --port "
                 f"{SIMULATOR_PORT} --pki {shown(checkin.pki_dir)}` yourself first):")],
     }[card]
+    # The kiosk's own words, in its default language (Vietnamese; `--lang en` for English).
+    from kiosk_client import messages as kiosk_messages
+    from kiosk_client.i18n import DEFAULT_LANGUAGE, translations
+
+    kiosk_says = translations(DEFAULT_LANGUAGE).gettext
+    checked_in = kiosk_says(kiosk_messages.CHECKED_IN).format(full_name=checkin.full_name,
+                                                              candidate_number=checkin.candidate_number)
+    exam_page = kiosk_says(kiosk_messages.EXAM_PAGE).format(url=f"{server_url}/exam#token=...")
     lines += [f"    {command}",
-              (f"  it prints \"Checked in: {checkin.full_name} ({checkin.candidate_number})\" and "
-              f"\"exam page: {server_url}/exam#token=...\" (the candidate's exam page; add --open to open it "
-              "in your web browser).")]
+              (f"  it prints \"{checked_in}\" and \"{exam_page}\" (the candidate's exam page; add --open to "
+               "open it in your web browser; --lang en for the kiosk's messages in English).")]
     return lines

@@ -110,7 +110,7 @@ def test_demo_starts_the_card_and_its_command_checks_in(pcsc_service, tmp_path):
         _wait_for(lambda: _serving(f"http://127.0.0.1:{port}/"), 10, "the demo did not serve", log)
         printed = log.read_text()
         assert f"Simulated card: Nguyễn Văn An (CCCD 001096012345) is in the reader '{VIRTUAL_READER}'" in printed
-        assert f'"exam page: http://127.0.0.1:{port}/exam#token=..."' in printed
+        assert f'"Trang làm bài: http://127.0.0.1:{port}/exam#token=..."' in printed
         children = _children(demo.pid)
 
         argv = shlex.split(line)
@@ -122,8 +122,8 @@ def test_demo_starts_the_card_and_its_command_checks_in(pcsc_service, tmp_path):
         kiosk = subprocess.run(argv, check=False, cwd=REPO, env=env, capture_output=True, text=True,
                                encoding="utf-8", timeout=30)
         assert kiosk.returncode == 0, kiosk.stdout + kiosk.stderr
-        assert "Checked in: Nguyễn Văn An (TS004)" in kiosk.stdout.splitlines()
-        url = rf"^exam page: http://127\.0\.0\.1:{port}/exam#token=[\w-]+$"
+        assert "Đã điểm danh: Nguyễn Văn An (TS004)" in kiosk.stdout.splitlines()   # the kiosk speaks Vietnamese
+        url = rf"^Trang làm bài: http://127\.0\.0\.1:{port}/exam#token=[\w-]+$"
         assert re.search(url, kiosk.stdout, re.MULTILINE), kiosk.stdout
 
         # The exam page's Socket.IO works on the demo's server, over websocket and over polling:
