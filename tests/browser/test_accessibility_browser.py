@@ -1,11 +1,13 @@
 """Student pages against WCAG 2.2 AA with axe-core (issue 10), in a real headless Chromium: the
-exam page with every question type of the demo exam (single choice, true/false cluster, short
-answer, essay), the submit dialog, the candidate's results page and the result look-up page. No
+exam page with every question type the platform has (single choice, multiple response, true/false
+cluster, numeric short answer, text entry, essay, matching, ordering: the demo exam's four and the
+demo bank's other four put in its form), the submit dialog, the candidate's results page and the result look-up page. No
 serious or critical violation. Keyboard only: the candidate answers a single-choice question and
 submits with the keyboard alone. Zoom 200%: at half the width (640 CSS pixels for a 1280-pixel
 screen) no page scrolls sideways."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -14,11 +16,15 @@ from tests.browser.a11y import violations
 
 pytestmark = pytest.mark.browser
 ESSAY_IDENTIFIER = "demo-anh12-essay-01"
+EVERY_TYPE = {"single_choice", "multiple_response", "true_false_cluster", "numeric", "text_entry",
+              "extended_text", "matching", "ordering"}
 
 
 @pytest.fixture
 def every_type_exam(demo_exam_factory, users):
-    """The demo exam on one page, its last question the demo essay, results released, the room started."""
+    """The demo exam on one page with every item type: its last question the demo essay and, in
+    place of later questions of a type already there, one demo-bank item of each type the demo exam
+    lacks; results released, the room started."""
     from sqlalchemy import select
 
     from exam_server.bank.models import Item, ItemVersion
@@ -30,10 +36,21 @@ def every_type_exam(demo_exam_factory, users):
     def prepare(exam):
         exam.delivery_mode = DeliveryMode.ALL_ON_PAGE
         exam.results_visible_to_candidates = True
-        essay = session.scalar(select(Item).where(Item.identifier == ESSAY_IDENTIFIER))
         (form,) = exam.forms
-        max(form.items, key=lambda entry: entry.position).item_version = session.get(ItemVersion,
-                                                                                    essay.latest_version_id)
+        entries = sorted(form.items, key=lambda entry: entry.position)
+        essay = session.scalar(select(Item).where(Item.identifier == ESSAY_IDENTIFIER))
+        entries[-1].item_version = session.get(ItemVersion, essay.latest_version_id)
+        # The first question of each type stays (the keyboard test answers the first single choice);
+        # a later one of a type already seen makes room for a type the exam lacks.
+        kept: set[str] = {"extended_text"}
+        spare = []
+        for entry in entries[:-1]:
+            if entry.item_version.item_type in kept:
+                spare.append(entry)
+            kept.add(entry.item_version.item_type)
+        for item_type in sorted(EVERY_TYPE - kept):
+            spare.pop(0).item_version = session.scalars(select(ItemVersion).where(ItemVersion.item_type == item_type)
+                                                        .order_by(ItemVersion.id)).first()
         room = exams.list_rooms(exam)[0]
         session.add(RoomSession(exam_id=exam.id, room_id=room.id, started_at=datetime.now(UTC),
                                 started_by_id=users["proctor1"]))
@@ -56,7 +73,7 @@ def test_student_pages_have_no_serious_violation(chromium, live_socketio_server,
     (c1,) = every_type_exam["candidates"]
     exam_id = every_type_exam["exam_id"]
     types = {q["type"] for q in c1["questions"]}
-    assert types == {"single_choice", "true_false_cluster", "numeric", "extended_text"}
+    assert types == EVERY_TYPE
     token = client.post(f"/api/v1/exams/{exam_id}/candidates/{c1['id']}/session-token",
                         json={"reason": "Đầu đọc thẻ hỏng"}, headers=token_for("proctor1")).get_json()["token"]
     context = chromium.new_context(base_url=live_socketio_server, viewport={"width": 1280, "height": 900},
@@ -73,6 +90,18 @@ def test_student_pages_have_no_serious_violation(chromium, live_socketio_server,
             exam_ui.answer(page, q, "Bài viết." if q["type"] == "extended_text" else exam_ui.correct_response(q),
                            navigate=False)
         exam_ui.wait_saved(page)
+        assert violations(page) == []                      # every type answered (ordering moved, ...)
+        # A matching question's selects are named by their source ("2. Chu kì T"), not a bare number.
+        matching = next(q for q in c1["questions"] if q["type"] == "matching")
+        selects = page.locator(f'section[data-question="{matching["number"]}"] .match-sources select')
+        second = matching["body"]["sources"][1]["html"]           # as shown to this candidate
+        name = page.evaluate("(s) => s.getAttribute('aria-labelledby').split(' ')"
+                             ".map((id) => document.getElementById(id).textContent).join(' ')",
+                             selects.nth(1).element_handle())
+        assert name.startswith("2. ") and re.sub(r"<[^>]+>|\\\(.*?\\\)", "", second).strip() in name, name
+        page.click("[data-contrast]")                      # and in the high-contrast theme
+        assert violations(page) == []
+        page.click("[data-contrast]")
         _no_sideways_scroll_at_200_percent(page)          # every question type on the page
         # Keyboard only: the first single-choice question, then the submit button and the dialog.
         first = next(q for q in c1["questions"] if q["type"] == "single_choice")
