@@ -97,7 +97,7 @@ def cmd_demo(args) -> int:
         print(text, flush=True)
 
     try:
-        with demo_card(checkin.pki_dir, say=say, enabled=not args.no_card) as card:
+        with demo_card(checkin.pki_dir, say=say, enabled=not args.no_card, portrait=checkin.portrait) as card:
             _print_urls(args.host, args.port)
             state = "off" if args.no_card else "in" if card is not None else "failed"
             for line in checkin_lines(checkin, _base_url(args.host, args.port), state):

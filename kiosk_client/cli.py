@@ -5,7 +5,8 @@
                          [--photo OUT.jpg] [--json]
     exam-kiosk make-test-pki DIR            (simulator)
     exam-kiosk simulate-card ...            (simulator)
-    exam-kiosk [--lang vi|en] run --server URL --kiosk-id ID --key FILE [--reader NAME] [--camera N | --qr-image FILE]
+    exam-kiosk [--lang vi|en] run --server URL --kiosk-id ID --key FILE [--reader NAME]
+                   [--camera N | --qr-image FILE] [--photo-image FILE]
                    [--browser CMD | --open] [--once] [--lang vi|en]
                    (check-in loop; --make-key --key FILE creates the key)
 
@@ -158,6 +159,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             from kiosk_client.camera import OpenCvCamera
 
             camera = photo_camera = OpenCvCamera(args.camera)
+        if args.photo_image:   # a simulated camera frame: the live photo the server compares
+            from kiosk_client.camera import SimulatedCamera
+
+            photo_camera = SimulatedCamera(args.photo_image)
     except CameraError as exc:
         print(_(M.RUN_ERROR).format(detail=exc), file=sys.stderr)
         return 1
@@ -166,7 +171,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     flow = KioskFlow(ServerClient(args.server, int(args.kiosk_id), key), PcscReader(), camera,
                      reader_name=args.reader, trust_dir=args.trust, open_browser=_browser(args.browser, args.open),
                      say=lambda text: print(text, flush=True), photo_camera=photo_camera,
-                     card_timeout=args.card_timeout,
+                     card_timeout=args.card_timeout, photo_delay=0 if args.photo_image else 1.5,
                      # At a console the cardholder can type the CAN or the MRZ when the QR fails.
                      ask=input if sys.stdin.isatty() else None)
     try:
@@ -217,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     browser.add_argument("--browser", metavar="CMD", help="command that opens the exam URL (default: print it)")
     browser.add_argument("--open", action="store_true",
                          help="also open the printed exam URL in the default web browser (if there is one)")
+    run.add_argument("--photo-image", metavar="FILE",
+                     help="the live photo from this image (a simulated camera frame) instead of the camera")
     run.add_argument("--trust", metavar="DIR", help="CSCA certificates for the kiosk's own (advisory) check")
     run.add_argument("--card-timeout", type=float, metavar="S", help="give up waiting for a card after S seconds")
     run.add_argument("--once", action="store_true", help="check in one card, then exit")

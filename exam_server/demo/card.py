@@ -30,8 +30,10 @@ class DemoCard:
     """The demo profile's card behind vpcd. ``start()`` returns True once pcscd sees it."""
 
     def __init__(self, pki_dir: Path, *, profile: Path = PROFILE, port: int = SIMULATOR_PORT,
-                 say: Callable[[str], None] = print, timeout: float = CARD_TIMEOUT) -> None:
+                 say: Callable[[str], None] = print, timeout: float = CARD_TIMEOUT,
+                 portrait: Path | None = None) -> None:
         self.pki_dir, self.profile, self.port = Path(pki_dir), Path(profile), port
+        self.portrait = portrait   # the demo's detectable portrait in place of the profile's drawn one
         self.say, self.timeout = say, timeout
         self.reader = VIRTUAL_READER
         self.holder = ""
@@ -90,7 +92,12 @@ class DemoCard:
         from kiosk_client.simulator.vpcd import VpcdBridge
 
         logging.getLogger("kiosk_client.simulator.vpcd").setLevel(logging.WARNING)  # no line per (re)connect
-        card = VirtualCard.from_paths(self.profile, self.pki_dir)
+        from kiosk_client.simulator.profile import load_profile
+
+        profile = load_profile(self.profile)
+        if self.portrait is not None and Path(self.portrait).is_file():
+            profile = profile.with_changes(photo=Path(self.portrait))
+        card = VirtualCard(profile, self.pki_dir)
         self.holder = f"{card.profile.full_name} (CCCD {card.profile.id_number})"
         self._bridge = VpcdBridge(card, port=self.port).start()
         try:
