@@ -22,9 +22,9 @@ EVERY_TYPE = {"single_choice", "multiple_response", "true_false_cluster", "numer
 
 @pytest.fixture
 def every_type_exam(demo_exam_factory, users):
-    """The demo exam on one page with every item type: its last question the demo essay and, in
-    place of later questions of a type already there, one demo-bank item of each type the demo exam
-    lacks; results released, the room started."""
+    """The demo exam on one page with every item type: in place of later questions of a type
+    already there, one demo-bank item of each type the demo exam lacks (the demo essay too, were
+    the exam without one); results released, the room started."""
     from sqlalchemy import select
 
     from exam_server.bank.models import Item, ItemVersion
@@ -38,13 +38,14 @@ def every_type_exam(demo_exam_factory, users):
         exam.results_visible_to_candidates = True
         (form,) = exam.forms
         entries = sorted(form.items, key=lambda entry: entry.position)
-        essay = session.scalar(select(Item).where(Item.identifier == ESSAY_IDENTIFIER))
-        entries[-1].item_version = session.get(ItemVersion, essay.latest_version_id)
+        if not any(entry.item_version.item_type == "extended_text" for entry in entries):
+            essay = session.scalar(select(Item).where(Item.identifier == ESSAY_IDENTIFIER))
+            entries[-1].item_version = session.get(ItemVersion, essay.latest_version_id)
         # The first question of each type stays (the keyboard test answers the first single choice);
         # a later one of a type already seen makes room for a type the exam lacks.
-        kept: set[str] = {"extended_text"}
+        kept: set[str] = set()
         spare = []
-        for entry in entries[:-1]:
+        for entry in entries:
             if entry.item_version.item_type in kept:
                 spare.append(entry)
             kept.add(entry.item_version.item_type)
