@@ -32,6 +32,7 @@ def exam_json(exam: Exam) -> dict[str, Any]:
             "delivery_mode": exam.delivery_mode.value,
             "results_visible_to_candidates": exam.results_visible_to_candidates,
             "blueprint": exam.blueprint, "status": exam.status.value, "created_by_id": exam.created_by_id,
+            "adaptive": (exam.adaptive or {}).get("rules"),
             "created_at": exam.created_at.isoformat()}
 
 
