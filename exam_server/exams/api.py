@@ -48,6 +48,7 @@ def candidate_json(candidate: Candidate) -> dict[str, Any]:
             "room_id": candidate.room_id, "room": candidate.room.name if candidate.room else None,
             "extra_time_minutes": candidate.extra_time_minutes,
             "extra_time_percent": candidate.extra_time_percent,
+            "gender": candidate.gender,
             "allowed_minutes": services.allowed_minutes(candidate), "user_id": candidate.user_id}
 
 

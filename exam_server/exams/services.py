@@ -344,7 +344,7 @@ def import_roster(exam: Exam, data: bytes, filename: str, secret_key: str,
                               candidate_number=row.candidate_number, full_name=row.full_name,
                               date_of_birth=row.date_of_birth, citizen_id=row.citizen_id, school=row.school,
                               class_name=row.class_name, extra_time_minutes=row.extra_time_minutes,
-                              extra_time_percent=row.extra_time_percent)
+                              extra_time_percent=row.extra_time_percent, gender=row.gender)
         session.add(candidate)
         added.append(candidate)
         if n % 500 == 0:
