@@ -118,7 +118,7 @@ def start(app, sio, client, token_for, exam, number="010001"):
     return pupil, token, state
 
 
-def test_an_adaptive_exam_over_the_socket(app, sio, client, token_for, users, admin):
+def test_an_adaptive_exam_over_the_socket(app, sio, client, token_for, users, admin, login):
     from exam_server.core.db import session
     from exam_server.results.models import Result
 
@@ -156,6 +156,17 @@ def test_an_adaptive_exam_over_the_socket(app, sio, client, token_for, users, ad
         result = session.scalar(select(Result).where(Result.candidate_id == exam["candidates"]["010001"]))
         assert result.theta == pytest.approx(theta, abs=1e-6) and result.theta_se == pytest.approx(se, abs=1e-6)
         assert 0 <= float(result.score) <= 10 and len(result.items) == RULES["max_items"]
+    candidate_id = exam["candidates"]["010001"]
+    body = client.get(f"/api/v1/exams/{exam['id']}/candidates/{candidate_id}/result", headers=admin).get_json()
+    assert body["result"]["theta"] == pytest.approx(theta, abs=1e-6)
+    assert body["result"]["theta_se"] == pytest.approx(se, abs=1e-6)
+    # the review shows the questions given, in order, as the candidate saw them, with what they answered
+    assert [q["number"] for q in body["review"]] == list(range(1, RULES["max_items"] + 1))
+    assert all(q["answered"] for q in body["review"])
+    page = login("teacher1").get(f"/results/exams/{exam['id']}/candidates/{candidate_id}").get_data(as_text=True)
+    assert "data-theta" in page and f"θ = {theta:.2f} ± {se:.2f}" in page
+    assert [re.search(r"Câu hỏi (\w+) số (\d+)", q["stem"]).groups() for q in body["review"]] == \
+        [(t, str(n)) for t, n, _code in sitter.given]
 
 
 def test_an_adaptive_answer_is_two_statements(app, sio, client, token_for, users, admin):
