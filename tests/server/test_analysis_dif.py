@@ -104,3 +104,14 @@ def test_page_and_exports_show_dif_and_the_score_distribution(app, login, analys
         assert {row[0].value for row in sheet.iter_rows(min_row=2)} == {"gender", "urban_suburban", "urban_remote"}
     finally:
         app.config["DIF_MIN_GROUP"] = 100
+
+
+def test_school_groups_come_from_the_organisation_tree(app, db):
+    """The roster's school, by code or name, placed in the tree: its school group; unknown: ""."""
+    from exam_server.indicators.groups import candidate_school_groups
+    from tests.server.indicator_factories import bare_exam, load_units
+
+    with app.app_context():
+        load_units()
+        exam_id, ids = bare_exam([("S1", "12A"), ("THPT Vùng Cao", ""), ("S3", ""), ("Trường lạ", "")])
+        assert candidate_school_groups(exam_id) == dict(zip(ids, ["urban", "remote", "suburban", ""]))
