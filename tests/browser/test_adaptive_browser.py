@@ -76,3 +76,32 @@ def test_an_adaptive_exam_in_the_browser(app, live_contexts, client, token_for, 
         result = session.scalar(select(Result).where(Result.candidate_id == candidate_id))
         assert result is not None and result.theta is not None and 0 < result.theta_se < 1
         assert len(result.items) == RULES["max_items"]
+
+
+def test_admin_makes_an_exam_adaptive_on_its_form(chromium, live_server, log_in_page, client, token_for):
+    context = chromium.new_context(base_url=live_server, viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    context.set_default_timeout(10_000)
+    try:
+        page = log_in_page(context, "admin")
+        page.goto("/admin/exams")
+        form = page.locator("#new-exam")
+        form.locator('[name="title"]').fill("Kiểm tra thích ứng Toán 12")
+        form.locator('[name="subject"]').select_option("math")
+        form.locator('[name="grade"]').fill("12")
+        form.locator('[name="opens_at"]').fill("2096-06-11T07:30")
+        form.locator('[name="closes_at"]').fill("2096-06-11T11:30")
+        form.locator('[name="duration_minutes"]').fill("60")
+        assert "Bài thi thích ứng" in form.inner_text()
+        form.locator('[name="adaptive"]').check()
+        form.locator('[name="adaptive_max_items"]').fill("12")
+        form.locator('[name="adaptive_min_items"]').fill("3")
+        form.locator('[name="adaptive_se_target"]').fill("0.25")
+        form.locator('button[type="submit"]').click()
+        page.wait_for_url(re.compile(r"/admin/exams/\d+$"))
+        exam_id = int(page.url.rsplit("/", 1)[1])
+        body = client.get(f"/api/v1/exams/{exam_id}", headers=token_for("admin")).get_json()
+        assert body["adaptive"] == {"max_items": 12, "min_items": 3, "se_target": 0.25, "randomesque_n": 5}
+        assert page.locator('[name="adaptive"]').is_checked()          # the settings form shows it
+        assert page.locator('[name="adaptive_max_items"]').input_value() == "12"
+    finally:
+        context.close()
