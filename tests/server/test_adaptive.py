@@ -145,6 +145,10 @@ def test_an_adaptive_exam_over_the_socket(app, sio, client, token_for, users, ad
                 pupil = again
         question = got["next"]
     assert len(sitter.given) == RULES["max_items"] and got["adaptive"]["done"]
+    # content balancing against the blueprint's cells (4 single choice, 2 clusters, 2 numeric of 8):
+    # six questions cover every cell, single choice the most
+    types = [t for t, _n, _code in sitter.given]
+    assert {t: types.count(t) for t in set(types)}["single_choice"] >= 2 and len(set(types)) == 3
     # a question answered is closed; the very same event again is a replay, acknowledged again
     closed = ack(pupil, "answer", {"question": 1, "response": "C", "client_seq": seq + 1}, "/student")
     assert closed["ok"] is False and closed["error"] == "question_closed"
@@ -218,3 +222,24 @@ def _exam():
     from tests.server.test_exams import EXAM
 
     return EXAM
+
+
+def test_a_closed_adaptive_attempt_scores_the_questions_answered(app, sio, client, token_for, users, admin):
+    """At the deadline the open question was never answered: it is not part of θ (not presented)."""
+    from exam_server.core.db import session
+    from exam_server.live.models import Attempt
+    from exam_server.results.services import score_attempts
+
+    exam = adaptive_exam(app, client, token_for, users, admin)
+    pupil, _token, state = start(app, sio, client, token_for, exam)
+    sitter, question = Sitter(), state["paper"]["questions"][0]
+    for seq in (1, 2):
+        question = ack(pupil, "answer", {"question": question["number"], "response": sitter.respond(question),
+                                         "client_seq": seq}, "/student")["next"]
+    theta, se = independent_eap(sitter.given)
+    with app.app_context():
+        attempt = session.scalar(select(Attempt).where(Attempt.candidate_id == exam["candidates"]["010001"]))
+        (result,) = score_attempts([attempt])
+        session.commit()
+        assert result.theta == pytest.approx(theta, abs=1e-6) and result.theta_se == pytest.approx(se, abs=1e-6)
+        assert [item.response is not None for item in result.items] == [True, True, False]
