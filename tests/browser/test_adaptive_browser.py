@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from tests.browser.a11y import violations
 from tests.server.test_adaptive import RULES, TF_KEY, adaptive_exam
 from tests.server.test_exams_assembly import NUMERIC_KEY
 
@@ -61,6 +62,8 @@ def test_an_adaptive_exam_in_the_browser(app, live_contexts, client, token_for, 
             assert page.locator("section[data-question]").count() == 3
         confirm = section.locator("[data-confirm-answer]")
         assert confirm.is_disabled()                 # nothing chosen yet
+        if number == 2:
+            assert violations(page) == []            # axe-core: nothing serious or critical
         _answer(section, right=number % 2 == 1)
         assert confirm.is_enabled()
         confirm.click()
