@@ -77,16 +77,17 @@ def generate(conn, candidates: int) -> None:
         SELECT u.id, a::int FROM org_units u,
              unnest(string_to_array(trim(both '/' from u.path), '/')) a"""))
     conn.execute(text("""
-        INSERT INTO indicator_exams (exam_id, title, subject, grade, school_year, month, opens_at, revision)
-        VALUES (1, 'Thi thử tốt nghiệp THPT: Toán', 'math', 12, '2026-2027', '2026-12', '2026-12-01T01:00:00Z', 0)"""))
+        INSERT INTO indicator_exams (exam_id, title, subject, grade, school_year, term, month, opens_at, revision)
+        VALUES (1, 'Thi thử tốt nghiệp THPT: Toán', 'math', 12, '2026-2027', '2026-2027-HK1', '2026-12',
+                '2026-12-01T01:00:00Z', 0)"""))
     conn.execute(text("""
         INSERT INTO indicator_facts (candidate_id, exam_id, unit_id, school_group, status, chip_verified, incidents,
-                                     seconds_on_test, score_centi, result_version)
+                                     seconds_on_test, score_centi, result_version, mastery_stale)
         SELECT g, 1, s.id, s.school_group, st.status, random() < 0.93, (random() < 0.03)::int,
                CASE WHEN st.status IN ('submitted', 'closed', 'terminated') THEN 1800 + (random() * 3600)::int END,
                CASE WHEN st.status IN ('submitted', 'closed', 'terminated')
                     THEN (round((random() + random() + random()) / 3 * 40) * 25)::int END,
-               CASE WHEN st.status IN ('submitted', 'closed', 'terminated') THEN 1 ELSE 0 END
+               CASE WHEN st.status IN ('submitted', 'closed', 'terminated') THEN 1 ELSE 0 END, false
         FROM generate_series(1, :n) g
         JOIN org_units s ON s.id = :sfirst + (hashint4(g) & 2147483647) % :s
         CROSS JOIN LATERAL (SELECT CASE WHEN r < 0.02 THEN 'registered' WHEN r < 0.90 THEN 'submitted'

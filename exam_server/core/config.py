@@ -142,6 +142,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CHECKIN_CHALLENGE_LIMIT": env.get("EXAM_CHECKIN_CHALLENGE_LIMIT") or "30 per minute",
         "CHECKIN_CHALLENGE_LIMIT_PER_ADDRESS": env.get("EXAM_CHECKIN_CHALLENGE_LIMIT_PER_ADDRESS") or "300 per minute",
         "CHECKIN_OPEN_CHALLENGES_MAX": _number(env, "EXAM_CHECKIN_OPEN_CHALLENGES_MAX", 5, minimum=1),
+        # Indicators: how often a server process folds the queued cell deltas into the cells (the
+        # dashboard's lag under load; a commit that queued deltas wakes the folder sooner, but not
+        # more often than this, so a submit storm is folded in batches).
+        "INDICATORS_FOLD_INTERVAL_SECONDS": _number(env, "EXAM_INDICATORS_FOLD_INTERVAL_SECONDS", 0.5, float,
+                                                    minimum=0.05),
         # Indicators' feed (docs/indicators.md): how long one delivery may take, the retry backoff
         # (doubling from the base up to the max), how often `exam-server feed deliver --loop` runs,
         # and the base URL that names this platform in xAPI statements (activity ids, the actor's
@@ -166,6 +171,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ADMISSION_CODE_RATE_LIMIT": env.get("EXAM_ADMISSION_CODE_RATE_LIMIT") or "60 per minute",
         # issue 10: the exam page's own chip portrait, asked with the session token (anonymous)
         "CHECKIN_PORTRAIT_RATE_LIMIT": env.get("EXAM_CHECKIN_PORTRAIT_RATE_LIMIT") or "60 per minute",
+        # item analysis: differential item functioning is computed only when both groups compared
+        # have at least this many candidates (Mantel-Haenszel is unstable on small groups)
+        "DIF_MIN_GROUP": _number(env, "EXAM_DIF_MIN_GROUP", 100, minimum=1),
         # --- background jobs (exam_server/jobs) ---
         # Where long work runs: "rq" (the RQ queue on EXAM_REDIS_URL, worked by `exam-server
         # worker`), "thread" (a thread of the server process: the SQLite demo without Redis) or

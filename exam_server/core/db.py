@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, any_, bindparam, create_engine, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -29,6 +30,16 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def among(column, values):
+    """`column IN values`; on PostgreSQL `column = ANY(:array)`: one parameter however many values,
+    so the statement's text stays short and the same (psycopg caches its conversion of a statement
+    only below 4 KB: a room's 2,000 ids as 2,000 placeholders were re-parsed on every pass)."""
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def utcnow() -> datetime:

@@ -21,10 +21,10 @@ from exam_server.core.auth import roles
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, NotFound
 from exam_server.core.http import int_arg, json_body
-from exam_server.indicators import query
+from exam_server.indicators import mastery, quality, query
 from exam_server.indicators.models import IndicatorExam, OrgUnit
 from exam_server.indicators.recompute import recompute
-from exam_server.indicators.registry import REGISTRY
+from exam_server.indicators.registry import MASTERY, QUALITY, REGISTRY
 from exam_server.indicators.units import import_units, may_see, scope_units, set_scope
 
 bp = Blueprint("indicators_api", __name__, url_prefix="/api/v1")
@@ -49,9 +49,10 @@ def _cached(payload_fn, *parts: Any) -> Response:
 @roles(*VIEWERS)
 def definitions():
     return {"indicators": [i.describe() for i in REGISTRY],
-            "absent": {"reliability_per_form": "waits for psychometrics results in the server",
-                       "flagged_items": "waits for psychometrics results in the server",
-                       "mastery_per_topic": "not built yet", "mastery_per_cognitive_level": "not built yet"}}
+            "mastery": [{**i.describe(), "route": "/api/v1/indicators/mastery"} for i in MASTERY],
+            "quality": [{**i.describe(), "route": "/api/v1/indicators/quality"} for i in QUALITY],
+            "absent": {"reliability_per_form": "for an exam without a stored item analysis",
+                       "flagged_items": "for an exam without a stored item analysis"}}
 
 
 @bp.get("/indicators/openapi.json")
@@ -85,6 +86,43 @@ def indicator_table():
     return _cached(build, selection.revision)
 
 
+@bp.get("/indicators/mastery")
+@roles(*VIEWERS)
+def indicator_mastery():
+    """Mastery per topic (dimension=topic) or cognitive level (dimension=level) for a unit. The
+    facts scored since the last refresh are counted first (mastery.py: off the submit's path)."""
+    dimension = request.args.get("dimension", "topic")
+    if dimension not in mastery.DIMENSIONS:
+        raise ApiError("bad_value", "dimension is topic or level.", 422, "dimension")
+    unit = query.resolve_unit(current_user, request.args.get("unit"))
+    selection = query.select_exams(request.args)
+    if mastery.refresh(selection.exam_ids):
+        session.commit()
+        selection = query.select_exams(request.args)     # the revisions moved
+    return _cached(lambda: mastery.table(unit, selection, dimension), selection.revision)
+
+
+@bp.get("/indicators/quality")
+@roles(*VIEWERS)
+def indicator_quality():
+    """Reliability per form and flagged items of the selected exams (the stored item analysis;
+    exam-level, so a unit is not a dimension of these two)."""
+    selection = query.select_exams(request.args)
+    return _cached(lambda: {"filters": selection.filters, "exams": quality.quality(selection.exam_ids)},
+                   selection.revision, _quality_stamp(selection.exam_ids))
+
+
+def _quality_stamp(exam_ids: list[int]) -> str:
+    from sqlalchemy import func
+
+    from exam_server.indicators.models import IndicatorFormQuality
+
+    if not exam_ids:
+        return ""
+    return str(session.scalar(select(func.max(IndicatorFormQuality.computed_at))
+                              .where(IndicatorFormQuality.exam_id.in_(exam_ids))))
+
+
 @bp.get("/indicators/summary")
 @roles(*VIEWERS)
 def indicator_summary():
@@ -108,7 +146,7 @@ def indicator_trend():
 def indicator_exams():
     rows = session.scalars(select(IndicatorExam).order_by(IndicatorExam.opens_at.desc()))
     return {"exams": [{"exam_id": e.exam_id, "title": e.title, "subject": e.subject, "grade": e.grade,
-                       "school_year": e.school_year, "month": e.month, "opens_at": e.opens_at.isoformat()}
+                       "school_year": e.school_year, "term": e.term, "month": e.month, "opens_at": e.opens_at.isoformat()}
                       for e in rows]}
 
 

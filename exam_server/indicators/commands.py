@@ -25,6 +25,33 @@ def cmd_recompute(args) -> int:
     return 0
 
 
+def cmd_refresh_mastery(args) -> int:
+    from exam_server.core.db import session
+    from exam_server.indicators import mastery
+
+    with _context(args):
+        counted = mastery.refresh(args.exam or None)
+        session.commit()
+    print(f"mastery: {counted} candidate(s) counted")
+    return 0
+
+
+def cmd_analyze(args) -> int:
+    from sqlalchemy import select
+
+    from exam_server.core.db import session, utcnow
+    from exam_server.indicators.models import IndicatorExam
+    from exam_server.indicators.quality import analyze
+
+    with _context(args):
+        ids = args.exam or list(session.scalars(select(IndicatorExam.exam_id)))
+        counts = analyze(ids, utcnow())
+        session.commit()
+    print(f"item analysis: {counts['exams']} exam(s) analysed, {counts['forms']} form(s), "
+          f"{counts['flagged_items']} flagged item(s)")
+    return 0
+
+
 def cmd_import_units(args) -> int:
     from sqlalchemy import select
 
@@ -109,6 +136,14 @@ def add_parsers(sub) -> None:
     rec = ind_sub.add_parser("recompute", help="rebuild facts and every aggregate from the exams' tables")
     rec.add_argument("--exam", type=int, action="append", metavar="ID", help="only this exam (repeatable)")
     rec.set_defaults(func=cmd_recompute)
+    mas = ind_sub.add_parser("refresh-mastery", help="count the results stored since the last refresh "
+                                                     "into mastery per topic and cognitive level")
+    mas.add_argument("--exam", type=int, action="append", metavar="ID", help="only this exam (repeatable)")
+    mas.set_defaults(func=cmd_refresh_mastery)
+    ana = ind_sub.add_parser("analyze", help="store the item analysis (reliability per form, flagged items) "
+                                             "of the exams as indicators")
+    ana.add_argument("--exam", type=int, action="append", metavar="ID", help="only this exam (repeatable)")
+    ana.set_defaults(func=cmd_analyze)
     imp = ind_sub.add_parser("import-units", help="import the organisation tree from a .csv or .xlsx")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import_units)

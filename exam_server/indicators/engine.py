@@ -1,9 +1,11 @@
 """The incremental engine: domain signals move candidates' facts, and the difference each move
-makes is added to the pre-aggregated cells of every unit above the candidate, in the sender's
-transaction (what it writes commits or rolls back with the change itself: nothing lost on a crash).
+makes to the pre-aggregated cells of every unit above the candidate is queued in the sender's
+transaction (indicators.fold: it commits or rolls back with the change itself, nothing lost on a
+crash) and folded into the cells soon after.
 
-A bulk signal (a room started: hundreds of attempts) is one batch: a fixed number of statements
-(facts read, ancestors read, facts written, one upsert of cells, one of score bins, the revision).
+One signal, however many attempts it moves (a room started: hundreds), is one batch of a fixed
+number of statements: the facts read with their units' ancestors (one join), then at the flush
+the facts' UPDATE and one delta row queued. A scored attempt is three statements.
 """
 from __future__ import annotations
 
@@ -11,37 +13,34 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from exam_server.core import signals
-from exam_server.core.db import AFTER_COMMIT, after_commit, session
+from exam_server.core.db import session
+from exam_server.indicators.deltas import Side, cell_deltas
+from exam_server.indicators.fold import enqueue
 from exam_server.indicators.models import (
-    ALL_GROUPS,
-    ALL_UNITS,
-    CELL_COUNTERS,
     CandidateFact,
-    IndicatorCell,
     IndicatorExam,
-    IndicatorScoreBin,
     OrgUnit,
     OrgUnitAncestor,
 )
 from exam_server.indicators.rules import contribution
 
-# Called after a commit that changed cells, with the exam ids (the dashboard's live push).
-changed_listeners: list[Callable[[set[int]], None]] = []
-
-CellKey = tuple[int, int, str]     # exam, unit, school group
-
-
-def _insert(table):
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
-
 
 def school_year(opens_at) -> str:
     start = opens_at.year if opens_at.month >= 9 else opens_at.year - 1
     return f"{start}-{start + 1}"
+
+
+# The terms of a school year by month: học kỳ 1 September to January, học kỳ 2 February to May,
+# the summer (hè) June to August. The same UTC month the `month` dimension uses.
+TERMS = {9: "HK1", 10: "HK1", 11: "HK1", 12: "HK1", 1: "HK1", 2: "HK2", 3: "HK2", 4: "HK2", 5: "HK2",
+         6: "HE", 7: "HE", 8: "HE"}
+
+
+def term_of(opens_at) -> str:
+    return f"{school_year(opens_at)}-{TERMS[opens_at.month]}"
 
 
 def ensure_exams(exam_ids: Iterable[int], *, refresh: bool = False) -> None:
@@ -59,6 +58,7 @@ def ensure_exams(exam_ids: Iterable[int], *, refresh: bool = False) -> None:
             session.add(row)
         row.title, row.subject, row.grade, row.opens_at = facts.title, facts.subject, facts.grade, facts.opens_at
         row.school_year, row.month = school_year(opens), opens.strftime("%Y-%m")
+        row.term = term_of(opens)
     session.flush()
 
 
@@ -93,13 +93,24 @@ def place_units(places) -> dict[int, tuple[int | None, str]]:
     return out
 
 
-def _facts(exam_id: int, candidate_ids: Iterable[int]) -> dict[int, CandidateFact]:
-    """The facts of these candidates, made (registered, and counted) for those not seen yet."""
+def _facts(exam_id: int, candidate_ids: Iterable[int]) -> tuple[dict[int, CandidateFact], dict[int, list[int]]]:
+    """The facts of these candidates, made (registered, and counted) for those not seen yet, and
+    the ancestors of their units: one SELECT (the facts joined to the tree's closure)."""
     from exam_server.exams.stats import roster_places
 
     ids = set(candidate_ids)
-    facts = {f.candidate_id: f for f in session.scalars(select(CandidateFact)
-                                                        .where(CandidateFact.candidate_id.in_(ids)))}
+    facts: dict[int, CandidateFact] = {}
+    pairs: set[tuple[int, int]] = set()
+    for fact, ancestor_id in session.execute(
+            select(CandidateFact, OrgUnitAncestor.ancestor_id)
+            .outerjoin(OrgUnitAncestor, OrgUnitAncestor.unit_id == CandidateFact.unit_id)
+            .where(CandidateFact.candidate_id.in_(ids))):
+        facts[fact.candidate_id] = fact
+        if ancestor_id is not None:
+            pairs.add((fact.unit_id, ancestor_id))
+    ancestors: dict[int, list[int]] = defaultdict(list)
+    for unit_id, ancestor_id in sorted(pairs):
+        ancestors[unit_id].append(ancestor_id)
     missing = ids - facts.keys()
     if missing:
         ensure_exams([exam_id])
@@ -112,100 +123,44 @@ def _facts(exam_id: int, candidate_ids: Iterable[int]) -> dict[int, CandidateFac
         session.add_all(new)
         apply_changes([(None, f) for f in new])
         facts.update({f.candidate_id: f for f in new})
-    return facts
+    return facts, ancestors
 
 
 def _ancestors(unit_ids: set[int]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = defaultdict(list)
     if unit_ids:
         for unit_id, ancestor_id in session.execute(select(OrgUnitAncestor.unit_id, OrgUnitAncestor.ancestor_id)
-                                                    .where(OrgUnitAncestor.unit_id.in_(unit_ids))):
+                                                    .where(OrgUnitAncestor.unit_id.in_(unit_ids))
+                                                    .order_by(OrgUnitAncestor.unit_id, OrgUnitAncestor.ancestor_id)):
             out[unit_id].append(ancestor_id)
     return out
 
 
-class _Snapshot:
-    """What a fact was before a change (the counters it gave and the cells it gave them to)."""
-
-    __slots__ = ("exam_id", "unit_id", "school_group", "counters", "score_centi")
-
-    def __init__(self, fact: CandidateFact):
-        self.exam_id, self.unit_id, self.school_group = fact.exam_id, fact.unit_id, fact.school_group
-        self.counters, self.score_centi = contribution(fact), fact.score_centi
+def _side(fact: CandidateFact) -> Side:
+    return Side(fact.exam_id, fact.unit_id, fact.school_group, contribution(fact), fact.score_centi)
 
 
-def apply_changes(changes: list[tuple[_Snapshot | None, CandidateFact | None]]) -> None:
-    """Add (after - before) of every changed fact to the cells it belongs to, in one upsert."""
-    units = {s.unit_id for pair in changes for s in pair if s is not None and s.unit_id is not None}
-    ancestors = _ancestors(units)
-    cells: dict[CellKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CELL_COUNTERS, 0))
-    bins: dict[tuple[int, int, str, int], int] = defaultdict(int)
-    for sign, side in ((-1, 0), (1, 1)):
-        for pair in changes:
-            item = pair[side]
-            if item is None:
-                continue
-            counters = item.counters if isinstance(item, _Snapshot) else contribution(item)
-            keys = [(item.exam_id, unit, group)
-                    for unit in [ALL_UNITS, *ancestors.get(item.unit_id, [])]
-                    for group in ([ALL_GROUPS, item.school_group] if item.school_group else [ALL_GROUPS])]
-            for key in keys:
-                cell = cells[key]
-                for name, value in counters.items():
-                    cell[name] += sign * value
-                if item.score_centi is not None:
-                    bins[(*key, item.score_centi)] += sign
-    cells = {k: v for k, v in cells.items() if any(v.values())}
-    bins = {k: v for k, v in bins.items() if v}
-    if not cells and not bins:
-        return
-    session.flush()
-    if cells:
-        stmt = _insert(IndicatorCell).values([{"exam_id": e, "unit_id": u, "school_group": g, **v}
-                                              for (e, u, g), v in cells.items()])
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["exam_id", "unit_id", "school_group"],
-            set_={name: getattr(IndicatorCell, name) + stmt.excluded[name] for name in CELL_COUNTERS}))
-    if bins:
-        stmt = _insert(IndicatorScoreBin).values([{"exam_id": e, "unit_id": u, "school_group": g,
-                                                   "score_centi": s, "n": n} for (e, u, g, s), n in bins.items()])
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["exam_id", "unit_id", "school_group", "score_centi"],
-            set_={"n": IndicatorScoreBin.n + stmt.excluded.n}))
-    exams = {key[0] for key in cells} | {key[0] for key in bins}
-    session.execute(update(IndicatorExam).where(IndicatorExam.exam_id.in_(exams))
-                    .values(revision=IndicatorExam.revision + 1))
-    _mark_dirty(exams)
-
-
-class _Announce:
-    """One after-commit callback per transaction, however many changes it made (coalesced)."""
-
-    def __init__(self):
-        self.exam_ids: set[int] = set()
-
-    def __call__(self):
-        for listener in changed_listeners:
-            listener(set(self.exam_ids))
-
-
-def _mark_dirty(exam_ids: set[int]) -> None:
-    pending = session.info.get(AFTER_COMMIT, [])
-    announce = next((c for c in pending if isinstance(c, _Announce)), None)
-    if announce is None:
-        announce = _Announce()
-        after_commit(announce)
-    announce.exam_ids |= exam_ids
+def apply_changes(changes: list[tuple[Side | None, CandidateFact | None]],
+                  ancestors: dict[int, list[int]] | None = None) -> None:
+    """Queue (after - before) of every changed fact for the cells it belongs to (indicators.fold):
+    the deltas of every affected cell are summed here, the queued row is written at the flush."""
+    sides = [(before, _side(after) if after is not None else None) for before, after in changes]
+    units = {s.unit_id for pair in sides for s in pair if s is not None and s.unit_id is not None}
+    if ancestors is None or not units <= ancestors.keys():
+        ancestors = _ancestors(units)
+    enqueue(*cell_deltas(sides, ancestors))
 
 
 def change(exam_id: int, candidate_ids: Iterable[int], mutate: Callable[[CandidateFact], None]) -> None:
-    facts = _facts(exam_id, candidate_ids)
+    """Three statements for one changed attempt: its fact read with its units' ancestors, then at
+    the flush the fact's UPDATE and the queued delta's INSERT."""
+    facts, ancestors = _facts(exam_id, candidate_ids)
     changes = []
     for fact in facts.values():
-        before = _Snapshot(fact)
+        before = _side(fact)
         mutate(fact)
         changes.append((before, fact))
-    apply_changes(changes)
+    apply_changes(changes, ancestors)
 
 
 # --- receivers (connected at import; see core.signals for the rules) ----------------------------
@@ -233,6 +188,7 @@ def on_result_stored(exam_id, candidate_id, version, score, **_kw):
     def mutate(fact):
         if version >= fact.result_version:
             fact.result_version, fact.score_centi = version, int(round(score * 100))
+            fact.mastery_stale = True       # mastery.refresh counts its items, off this path
 
     change(exam_id, [candidate_id], mutate)
 

@@ -11,7 +11,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exam_server.core.db import Base, UTCDateTime, utcnow
@@ -89,6 +101,7 @@ class IndicatorExam(Base):
     subject: Mapped[str] = mapped_column(String(32), index=True)
     grade: Mapped[int] = mapped_column(Integer)
     school_year: Mapped[str] = mapped_column(String(9), index=True)   # "2026-2027": September to August
+    term: Mapped[str] = mapped_column(String(16), default="", index=True)   # "2026-2027-HK1" (engine.term_of)
     month: Mapped[str] = mapped_column(String(7))                      # "2026-12"
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revision: Mapped[int] = mapped_column(COUNT, default=0)
@@ -99,7 +112,10 @@ class CandidateFact(Base):
     attempt's status, identity check, incidents, time on test and current score (hundredths)."""
 
     __tablename__ = "indicator_facts"
-    __table_args__ = (Index("ix_indicator_facts_exam_unit", "exam_id", "unit_id"),)
+    __table_args__ = (Index("ix_indicator_facts_exam_unit", "exam_id", "unit_id"),
+                      # The mastery queue: only the stale facts are in it (a partial index).
+                      Index("ix_indicator_facts_mastery_stale", "exam_id", "candidate_id",
+                            postgresql_where=text("mastery_stale"), sqlite_where=text("mastery_stale")))
 
     candidate_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     exam_id: Mapped[int] = mapped_column(Integer)
@@ -111,6 +127,12 @@ class CandidateFact(Base):
     seconds_on_test: Mapped[int | None] = mapped_column(Integer)
     score_centi: Mapped[int | None] = mapped_column(Integer)          # 0..1000: the score x 100
     result_version: Mapped[int] = mapped_column(Integer, default=0)
+    # What the mastery cells count of this candidate now: {"topic": {name: [points, max]},
+    # "level": {...}} in thousandths of a point (mastery.py); None: nothing yet. mastery_stale: a
+    # newer result was stored in the fact's transaction and the mastery refresher has not counted
+    # it yet (the durable queue that keeps the item reads off the submit's path).
+    mastery: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mastery_stale: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 CELL_COUNTERS = ("registered", "not_started", "in_progress", "paused", "submitted", "closed", "terminated",
@@ -162,6 +184,74 @@ class IndicatorScoreBin(Base):
     school_group: Mapped[str] = mapped_column(String(16), primary_key=True)
     score_centi: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(COUNT, default=0)
+
+
+class IndicatorMasteryCell(Base):
+    """Mastery of one topic or cognitive level (dimension "topic" or "level", value its name) in
+    one cell: points earned and points possible on those items (thousandths), and the candidates
+    who had such an item. Mastery % = points / max_points."""
+
+    __tablename__ = "indicator_mastery_cells"
+
+    exam_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    school_group: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    candidates: Mapped[int] = mapped_column(COUNT, default=0)
+    points_milli: Mapped[int] = mapped_column(COUNT, default=0)
+    max_points_milli: Mapped[int] = mapped_column(COUNT, default=0)
+
+
+class IndicatorFormQuality(Base):
+    """Reliability of one form of an exam (Cronbach's alpha, KR-20 for 0/1 items, and the standard
+    error of measurement), as the psychometrics library computed it over every scored candidate of
+    the form at `computed_at` (quality.py). No row: no analysis yet, and the indicator is absent."""
+
+    __tablename__ = "indicator_form_quality"
+
+    exam_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    form: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    items: Mapped[int] = mapped_column(Integer)
+    alpha: Mapped[float | None] = mapped_column(Float)
+    sem_points: Mapped[float | None] = mapped_column(Float)
+    mean_points: Mapped[float] = mapped_column(Float)
+    sd_points: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IndicatorFlaggedItem(Base):
+    """An item version the psychometrics library flagged in an exam (too hard, too easy, low
+    discrimination, a distractor nobody chose ...): its flags' codes and reasons."""
+
+    __tablename__ = "indicator_flagged_items"
+
+    exam_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    item_version_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    identifier: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(300))
+    n: Mapped[int] = mapped_column(Integer)
+    p: Mapped[float] = mapped_column(Float)
+    discrimination: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[list[Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IndicatorDelta(Base):
+    """The durable queue between a change and the cells: a transaction that moved facts appends
+    what it adds to each cell and score bin (insert only: no lock on the exam's few hot cells, which
+    every submit of the exam would otherwise hold until its commit, one submit after another); the
+    folder (engine.fold) sums a batch into the cells, in key order, and deletes it. Committed with
+    the change, so nothing is lost on a crash."""
+
+    __tablename__ = "indicator_deltas"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    exam_id: Mapped[int] = mapped_column(Integer)
+    # [[unit, group, [one value per CELL_COUNTERS]], ...] and [[unit, group, score_centi, n], ...]
+    cells: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    bins: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class FeedEndpoint(Base):

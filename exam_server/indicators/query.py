@@ -29,7 +29,7 @@ from exam_server.indicators.models import (
 from exam_server.indicators.registry import BY_CODE, REGISTRY, Indicator
 from exam_server.indicators.units import may_see, scope_units
 
-FILTERS = ("exam_id", "subject", "grade", "school_year", "month")
+FILTERS = ("exam_id", "subject", "grade", "school_year", "term", "month")
 GROUPS = ("urban", "suburban", "remote")
 
 
@@ -38,6 +38,7 @@ class Selection:
     exam_ids: list[int]
     revision: str            # changes whenever any selected exam's cells change: the ETag's base
     filters: dict[str, Any]
+    school_group: str = ALL_GROUPS     # a filter: the values over that school group's schools only
 
 
 def select_exams(args: dict[str, Any]) -> Selection:
@@ -54,8 +55,13 @@ def select_exams(args: dict[str, Any]) -> Selection:
                 raise ApiError("bad_value", f"{name} must be a whole number.", 422, name) from None
         filters[name] = raw
         query = query.where(getattr(IndicatorExam, name) == raw)
+    group = args.get("school_group") or ALL_GROUPS
+    if group != ALL_GROUPS:
+        if group not in GROUPS:
+            raise ApiError("bad_value", f"school_group is one of {', '.join(GROUPS)}.", 422, "school_group")
+        filters["school_group"] = group
     rows = session.execute(query).all()
-    return Selection([r[0] for r in rows], ",".join(f"{r[0]}:{r[1]}" for r in rows), filters)
+    return Selection([r[0] for r in rows], ",".join(f"{r[0]}:{r[1]}" for r in rows), filters, group)
 
 
 def resolve_unit(user, unit_arg: Any) -> OrgUnit | None:
@@ -85,8 +91,9 @@ def children(unit: OrgUnit | None) -> list[OrgUnit]:
 
 
 def summed(exam_ids: list[int], unit_ids: list[int], *, by_group: bool = False, by_exam: bool = False,
-           bins_too: bool = True):
-    """Counters and score bins summed over the exams: {(unit, group[, exam]): counters}, {...: {score: n}}."""
+           bins_too: bool = True, group: str = ALL_GROUPS):
+    """Counters and score bins summed over the exams: {(unit, group[, exam]): counters}, {...: {score: n}};
+    without by_group, only the cells of `group` (all schools by default)."""
     cells: dict[tuple, dict[str, int]] = {}
     bins: dict[tuple, dict[int, int]] = defaultdict(dict)
     if not exam_ids or not unit_ids:
@@ -94,7 +101,7 @@ def summed(exam_ids: list[int], unit_ids: list[int], *, by_group: bool = False, 
     keys = [IndicatorCell.unit_id, IndicatorCell.school_group] + ([IndicatorCell.exam_id] if by_exam else [])
     where = [IndicatorCell.exam_id.in_(exam_ids), IndicatorCell.unit_id.in_(unit_ids)]
     if not by_group:
-        where.append(IndicatorCell.school_group == ALL_GROUPS)
+        where.append(IndicatorCell.school_group == group)
     query = select(*keys, *[func.sum(getattr(IndicatorCell, n)) for n in CELL_COUNTERS]).where(*where).group_by(*keys)
     width = len(keys)
     for row in session.execute(query):
@@ -103,7 +110,7 @@ def summed(exam_ids: list[int], unit_ids: list[int], *, by_group: bool = False, 
         return cells, bins
     b = IndicatorScoreBin
     bkeys = [b.unit_id, b.school_group] + ([b.exam_id] if by_exam else [])
-    bwhere = [b.exam_id.in_(exam_ids), b.unit_id.in_(unit_ids)] + ([] if by_group else [b.school_group == ALL_GROUPS])
+    bwhere = [b.exam_id.in_(exam_ids), b.unit_id.in_(unit_ids)] + ([] if by_group else [b.school_group == group])
     for row in session.execute(select(*bkeys, b.score_centi, func.sum(b.n)).where(*bwhere)
                                .group_by(*bkeys, b.score_centi)):
         bins[tuple(row[:width])][row[width]] = int(row[width + 1])
@@ -148,21 +155,24 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 def table(indicator: Indicator, unit: OrgUnit | None, selection: Selection, by: str) -> dict[str, Any]:
     """One indicator for a unit (its total) and its rows: its children, or the school groups."""
     unit_id = ALL_UNITS if unit is None else unit.id
+    group = selection.school_group
     if by == "children":
         kids = children(unit)
-        cells, bins = summed(selection.exam_ids, [unit_id, *[k.id for k in kids]], bins_too=indicator.needs_bins)
-        rows = [{"unit": _unit_json(k), **value(indicator, cells.get((k.id, ALL_GROUPS)), bins.get((k.id, ALL_GROUPS)))}
+        cells, bins = summed(selection.exam_ids, [unit_id, *[k.id for k in kids]], bins_too=indicator.needs_bins,
+                             group=group)
+        rows = [{"unit": _unit_json(k), **value(indicator, cells.get((k.id, group)), bins.get((k.id, group)))}
                 for k in kids]
     elif by == "school_group":
+        group = ALL_GROUPS       # the rows are the groups: their total is every school's
         cells, bins = summed(selection.exam_ids, [unit_id], by_group=True, bins_too=indicator.needs_bins)
         rows = [{"school_group": g, **value(indicator, cells.get((unit_id, g)), bins.get((unit_id, g)))}
                 for g in GROUPS]
     elif by == "none":
-        cells, bins = summed(selection.exam_ids, [unit_id])
+        cells, bins = summed(selection.exam_ids, [unit_id], group=group)
         rows = []
     else:
         raise ApiError("bad_value", "by is children, school_group or none.", 422, "by")
-    total = value(indicator, cells.get((unit_id, ALL_GROUPS)), bins.get((unit_id, ALL_GROUPS)))
+    total = value(indicator, cells.get((unit_id, group)), bins.get((unit_id, group)))
     complementary(total["_n"], rows, indicator.min_cell)
     return {"indicator": indicator.describe(), "unit": _unit_json(unit), "by": by, "filters": selection.filters,
             "exam_ids": selection.exam_ids, "total": _public(total), "rows": [_public(r) for r in rows]}
@@ -172,21 +182,25 @@ def summary(unit: OrgUnit | None, selection: Selection) -> dict[str, Any]:
     """Every indicator for a unit, the school groups' gap for score indicators, and the change
     against the previous comparable exam (same subject and grade) when one exam is selected."""
     unit_id = ALL_UNITS if unit is None else unit.id
+    group = selection.school_group
     cells, bins = summed(selection.exam_ids, [unit_id], by_group=True)
     out: dict[str, Any] = {}
     previous = _previous_exam(selection)
-    prev_cells, prev_bins = summed([previous.exam_id], [unit_id]) if previous else ({}, {})
+    prev_cells, prev_bins = summed([previous.exam_id], [unit_id], group=group) if previous else ({}, {})
     for indicator in REGISTRY:
-        total = value(indicator, cells.get((unit_id, ALL_GROUPS)), bins.get((unit_id, ALL_GROUPS)))
+        everyone = value(indicator, cells.get((unit_id, ALL_GROUPS)), bins.get((unit_id, ALL_GROUPS)))
         groups = [{"school_group": g, **value(indicator, cells.get((unit_id, g)), bins.get((unit_id, g)))}
                   for g in GROUPS]
-        complementary(total["_n"], groups, indicator.min_cell)
-        entry = {**_public(total), "groups": [_public(g) for g in groups]}
+        complementary(everyone["_n"], groups, indicator.min_cell)
+        # With a school-group filter the card is that group's row (suppressed as it is in the groups).
+        total = everyone if group == ALL_GROUPS else next(g for g in groups if g["school_group"] == group)
+        entry = {**{k: v for k, v in _public(total).items() if k != "school_group"},
+                 "groups": [_public(g) for g in groups]}
         if indicator.score:
             shown = [g["value"] for g in groups if not g["suppressed"] and g["value"] is not None]
             entry["group_gap"] = round(max(shown) - min(shown), 2) if len(shown) >= 2 else None
         if previous is not None and indicator.unit != "distribution":
-            before = value(indicator, prev_cells.get((unit_id, ALL_GROUPS)), prev_bins.get((unit_id, ALL_GROUPS)))
+            before = value(indicator, prev_cells.get((unit_id, group)), prev_bins.get((unit_id, group)))
             entry["previous"] = before["value"]
             entry["change"] = (round(entry["value"] - before["value"], 2)
                                if entry["value"] is not None and before["value"] is not None else None)
@@ -208,12 +222,13 @@ def _previous_exam(selection: Selection) -> IndicatorExam | None:
 def trend(indicator: Indicator, unit: OrgUnit | None, selection: Selection) -> list[dict[str, Any]]:
     """The indicator per selected exam, in the order the exams opened."""
     unit_id = ALL_UNITS if unit is None else unit.id
-    cells, bins = summed(selection.exam_ids, [unit_id], by_exam=True, bins_too=indicator.needs_bins)
+    group = selection.school_group
+    cells, bins = summed(selection.exam_ids, [unit_id], by_exam=True, bins_too=indicator.needs_bins, group=group)
     exams = session.scalars(select(IndicatorExam).where(IndicatorExam.exam_id.in_(selection.exam_ids))
                             .order_by(IndicatorExam.opens_at)) if selection.exam_ids else []
     return [{"exam_id": e.exam_id, "title": e.title, "opens_at": e.opens_at.isoformat(),
-             **_public(value(indicator, cells.get((unit_id, ALL_GROUPS, e.exam_id)),
-                             bins.get((unit_id, ALL_GROUPS, e.exam_id))))} for e in exams]
+             **_public(value(indicator, cells.get((unit_id, group, e.exam_id)),
+                             bins.get((unit_id, group, e.exam_id))))} for e in exams]
 
 
 def indicator_for(code: Any) -> Indicator:

@@ -1,6 +1,7 @@
 """The full recompute (`exam-server indicators recompute`): facts rebuilt from the other packages'
 read functions, then every cell and score bin rebuilt in bulk SQL (INSERT ... SELECT ... GROUP BY
-through the tree's closure), never row by row. It must give exactly what the incremental engine
+through the tree's closure), never row by row; the deltas still queued for those exams are dropped
+(the facts it counts hold them). It must give exactly what the incremental engine
 keeps; tests/server/test_indicators_engine.py checks that on random data."""
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, insert, literal, select, text, update
 
 from exam_server.core.db import session
+from exam_server.indicators import mastery
 from exam_server.indicators.engine import ensure_exams, place_units
+from exam_server.indicators.fold import drop_queued
 from exam_server.indicators.models import (
     ALL_GROUPS,
     ALL_UNITS,
@@ -47,7 +50,8 @@ def rebuild_facts(exam_ids: Iterable[int]) -> int:
                      "chip_verified": p.candidate_id in chips, "incidents": incidents.get(p.candidate_id, 0),
                      "seconds_on_test": attempt.seconds_on_test if attempt else None,
                      "score_centi": int(round(score.score * 100)) if score else None,
-                     "result_version": score.version if score else 0})
+                     "result_version": score.version if score else 0,
+                     "mastery": None, "mastery_stale": score is not None})
     session.execute(delete(CandidateFact).where(CandidateFact.exam_id.in_(ids)))
     if rows:
         session.execute(insert(CandidateFact), rows)
@@ -72,6 +76,7 @@ def _grouped(exam_ids: list[int], by_unit: bool, by_group: bool, *columns):
 
 def rebuild_cells(exam_ids: Iterable[int]) -> None:
     ids = list(exam_ids)
+    drop_queued(ids)
     session.execute(delete(IndicatorCell).where(IndicatorCell.exam_id.in_(ids)))
     session.execute(delete(IndicatorScoreBin).where(IndicatorScoreBin.exam_id.in_(ids)))
     f = CandidateFact
@@ -96,8 +101,13 @@ def recompute(exam_ids: Iterable[int] | None = None, *, facts: bool = True) -> d
     """Rebuild the facts (unless facts=False) and every cell of these exams (default: all)."""
     from exam_server.exams.stats import all_exam_ids
 
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        # One snapshot for the facts it counts and the queued deltas it drops (a change committed
+        # meanwhile stays queued and is folded onto the rebuilt cells, not counted twice).
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     ids = list(exam_ids) if exam_ids is not None else all_exam_ids()
     counted = rebuild_facts(ids) if facts else 0
     rebuild_cells(ids)
+    mastery.rebuild(ids)
     session.flush()
     return {"exams": len(ids), "facts": counted}

@@ -3,8 +3,9 @@ what, the unit, the dimensions, the minimum cell size, and how the value comes f
 summed counters (and score bins).
 
 Every value is computed over `n` candidates (the denominator's count); below the minimum cell
-size the value is suppressed (query.py). Reliability per form and flagged items wait for the
-psychometrics feature's results in the server: they are absent, not faked.
+size the value is suppressed (query.py). Mastery per topic and per cognitive level is counted in
+its own cells (mastery.py) and read by its own route; reliability per form and flagged items come
+from the psychometrics analyses (psychometrics.py) and are absent, not faked, without one.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 DEFAULT_MIN_CELL = 5
-DIMENSIONS = ("unit", "exam", "subject", "grade", "school_year", "month", "school_group")
+DIMENSIONS = ("unit", "exam", "subject", "grade", "school_year", "term", "month", "school_group")
 STARTED = ("in_progress", "paused", "submitted", "closed", "terminated")
 FINISHED = ("submitted", "closed", "terminated")
 
@@ -176,3 +177,39 @@ REGISTRY: tuple[Indicator, ...] = (
               "finished attempts", "minutes", _mean_minutes),
 )
 BY_CODE = {indicator.code: indicator for indicator in REGISTRY}
+
+
+def _mastery_cells(_c, _bins):
+    raise AssertionError("mastery is read from its own cells: mastery.table")
+
+
+MASTERY: tuple[Indicator, ...] = (
+    Indicator("mastery_topic", "Mức độ nắm vững theo chủ đề", "Mastery per topic",
+              "Points earned over points possible on the items of each topic (item metadata), current results; "
+              "dropped items and essays awaiting their score left out.", "points earned on the topic's items",
+              "points possible on the topic's items (n: candidates who had one)", "percent", _mastery_cells,
+              dimensions=("topic", *DIMENSIONS), score=True),
+    Indicator("mastery_level", "Mức độ nắm vững theo mức độ nhận thức", "Mastery per cognitive level",
+              "Points earned over points possible on the items of each cognitive level (item metadata).",
+              "points earned on the level's items", "points possible on the level's items (n: candidates who had one)",
+              "percent", _mastery_cells, dimensions=("cognitive_level", *DIMENSIONS), score=True),
+)
+MASTERY_BY_DIMENSION = {"topic": MASTERY[0], "level": MASTERY[1]}
+
+
+def _stored_analysis(_c, _bins):
+    raise AssertionError("read from the stored item analysis: quality.quality")
+
+
+QUALITY: tuple[Indicator, ...] = (
+    Indicator("reliability_per_form", "Độ tin cậy của đề (theo mã đề)", "Reliability per form",
+              "Cronbach's alpha (KR-20 for 0/1 items) of each form's total, and the standard error of measurement, "
+              "from the psychometrics library's analysis of the exam; absent until an analysis is stored.",
+              "-", "scored candidates of the form", "coefficient", _stored_analysis, dimensions=("exam", "form")),
+    Indicator("flagged_items", "Câu hỏi bị gắn cờ", "Flagged items",
+              "Item versions the analysis flagged (too hard, too easy, low or negative discrimination, "
+              "distractor problems), with the reasons; absent until an analysis is stored.",
+              "flagged item versions", "item versions of the exam", "count", _stored_analysis,
+              dimensions=("exam",)),
+)
+QUALITY_BY_CODE = {i.code: i for i in QUALITY}

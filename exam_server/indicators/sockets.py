@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_socketio import Namespace, join_room
 
 from exam_server.core.db import session
-from exam_server.indicators import engine
+from exam_server.indicators import fold
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/dashboard"
@@ -58,7 +58,7 @@ def init_app(app, socketio) -> None:
     def push(exam_ids: set[int]) -> None:
         socketio.emit("changed", {"exam_ids": sorted(exam_ids)}, to=ROOM, namespace=NAMESPACE)
 
-    # The engine (domain) knows nothing of Socket.IO: the transport subscribes to its changes.
-    if not any(getattr(listener, "dashboard_push", False) for listener in engine.changed_listeners):
+    # The folder (domain) knows nothing of Socket.IO: the transport subscribes to its changes.
+    if not any(getattr(listener, "dashboard_push", False) for listener in fold.changed_listeners):
         push.dashboard_push = True
-        engine.changed_listeners.append(push)
+        fold.changed_listeners.append(push)

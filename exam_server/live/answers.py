@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, bindparam, exists, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
-from exam_server.core.db import session
+from exam_server.core.db import among, session
 from exam_server.exams.papers import Paper, PaperQuestion
 from exam_server.live.attempts import LiveError, require_active
 from exam_server.live.models import AnswerEvent, Attempt, AttemptStatus, SessionToken
@@ -165,7 +165,7 @@ def answer_states(attempt_ids: Iterable[int]) -> dict[int, AnswerState]:
     for chunk in (ids[i:i + 1000] for i in range(0, len(ids), 1000)):
         rows = session.execute(select(AnswerEvent.attempt_id, AnswerEvent.question_number, AnswerEvent.kind,
                                       AnswerEvent.response, AnswerEvent.client_seq)
-                               .where(AnswerEvent.attempt_id.in_(chunk))
+                               .where(among(AnswerEvent.attempt_id, chunk))
                                .order_by(AnswerEvent.attempt_id, AnswerEvent.client_seq))
         for attempt_id, number, kind, response, seq in rows:
             state = states[attempt_id]

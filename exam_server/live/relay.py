@@ -27,7 +27,7 @@ from flask import Flask, g
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from exam_server.core.db import session, utcnow
+from exam_server.core.db import among, session, utcnow
 from exam_server.live import views
 from exam_server.live.connections import Connection, Registry
 from exam_server.live.models import Attempt, AttemptStatus, LiveEvent
@@ -204,7 +204,7 @@ class Relay:
 
         session.rollback()
         now = utcnow()
-        for attempt in session.scalars(select(Attempt).where(Attempt.id.in_(attempt_ids))
+        for attempt in session.scalars(select(Attempt).where(among(Attempt.id, attempt_ids))
                                        .options(selectinload(Attempt.candidate)).with_for_update()):
             maybe_start(attempt, now)
         session.commit()
@@ -212,7 +212,7 @@ class Relay:
     def _attempts(self, candidate_ids: set[int]) -> dict[int, Attempt]:
         if not candidate_ids:
             return {}
-        found = session.scalars(select(Attempt).where(Attempt.candidate_id.in_(list(candidate_ids)))
+        found = session.scalars(select(Attempt).where(among(Attempt.candidate_id, candidate_ids))
                                 .options(selectinload(Attempt.candidate))).all()
         return {a.candidate_id: a for a in found}
 
@@ -332,7 +332,7 @@ class Relay:
         now = utcnow()
         ids = list(conns)
         for i in range(0, len(ids), 1000):
-            for attempt in session.scalars(select(Attempt).where(Attempt.id.in_(ids[i:i + 1000]),
+            for attempt in session.scalars(select(Attempt).where(among(Attempt.id, ids[i:i + 1000]),
                                                                  Attempt.status == AttemptStatus.IN_PROGRESS)):
                 self._emit("time", views.time_payload(attempt, now), conns[attempt.id].sid, STUDENT)
         session.rollback()

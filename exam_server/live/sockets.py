@@ -27,6 +27,7 @@ from exam_server.core.errors import ApiError, Forbidden
 from exam_server.core.logs import new_event_id
 from exam_server.core.metrics import ACKS, ANSWER_SECONDS, CONNECTED, REFUSALS
 from exam_server.exams.models import Candidate, ExamRoom
+from exam_server.live import adaptive
 from exam_server.live import services as live
 from exam_server.live.answers import Holder, token_active
 from exam_server.live.clock import is_due
@@ -223,6 +224,8 @@ class StudentNamespace(_Base):
         def work(now):
             body = payload(data, ("question", "response", "client_seq"))
             current = self._conn()
+            if adaptive.is_adaptive(current):     # the ack carries the next question
+                return adaptive.answer(current, self._holder(current), body, now)
             seq = live.save_answer(self._holder(current), self._paper(current), body["question"], body["response"],
                                    body["client_seq"], now)
             return {"ok": True, "seq": seq}

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from exam_server.accounts.models import User
 from exam_server.core import signals
-from exam_server.core.db import session, utcnow
+from exam_server.core.db import among, session, utcnow
 from exam_server.exams.models import Candidate, Exam
 from exam_server.live import events
 from exam_server.live.attempts import LiveError, create_missing
@@ -120,7 +120,7 @@ def checkin_of(candidate: Candidate) -> dict:
 def checkins_of(candidate_ids: list[int]) -> dict[int, dict]:
     """checkin_of for many candidates in one statement (their newest token's method)."""
     newest = (select(SessionToken.candidate_id, func.max(SessionToken.id).label("id"))
-              .where(SessionToken.candidate_id.in_(candidate_ids)).group_by(SessionToken.candidate_id).subquery())
+              .where(among(SessionToken.candidate_id, candidate_ids)).group_by(SessionToken.candidate_id).subquery())
     methods = dict(session.execute(select(SessionToken.candidate_id, SessionToken.method)
                                    .join(newest, SessionToken.id == newest.c.id)).all()) if candidate_ids else {}
     return {cid: {"method": methods.get(cid), "verified": methods.get(cid) == "chip"} for cid in candidate_ids}

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from exam_server.core.db import session
+from exam_server.core.db import among, session
 from exam_server.exams import papers
 from exam_server.exams.models import Candidate, Exam, ExamRoom
 from exam_server.exams.services import allowed_minutes
@@ -45,7 +45,7 @@ def pause_reasons(attempt_ids: list[int]) -> dict[int, str]:
     """Why each paused attempt is paused: the reason of its latest pause."""
     found: dict[int, str] = {}
     for chunk in _chunks(attempt_ids):
-        newest = (select(func.max(AttemptEvent.id)).where(AttemptEvent.attempt_id.in_(chunk),
+        newest = (select(func.max(AttemptEvent.id)).where(among(AttemptEvent.attempt_id, chunk),
                                                           AttemptEvent.action == "pause")
                   .group_by(AttemptEvent.attempt_id))
         found.update(session.execute(select(AttemptEvent.attempt_id, AttemptEvent.reason)
@@ -104,8 +104,8 @@ def candidate_views(candidates: list[Candidate], now: datetime) -> list[dict[str
     incidents: dict[int, list[dict[str, Any]]] = {}
     for chunk in _chunks(ids):
         attempts.update((a.candidate_id, a) for a in session.scalars(select(Attempt).where(
-            Attempt.candidate_id.in_(chunk))))
-        for row in session.scalars(select(Incident).where(Incident.candidate_id.in_(chunk)).order_by(Incident.id)):
+            among(Attempt.candidate_id, chunk))))
+        for row in session.scalars(select(Incident).where(among(Incident.candidate_id, chunk)).order_by(Incident.id)):
             incidents.setdefault(row.candidate_id, []).append(incident_view(row))
     checkins = checkins_of(ids)
     states = answer_states(a.id for a in attempts.values())
@@ -141,7 +141,7 @@ def views_of(candidate_ids: Iterable[int], now: datetime) -> list[dict[str, Any]
     ids = sorted(set(candidate_ids))
     candidates = []
     for chunk in _chunks(ids):
-        candidates += session.scalars(select(Candidate).where(Candidate.id.in_(chunk))).all()
+        candidates += session.scalars(select(Candidate).where(among(Candidate.id, chunk))).all()
     candidates.sort(key=lambda c: c.candidate_number)
     return candidate_views(candidates, now)
 

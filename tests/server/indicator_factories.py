@@ -75,10 +75,14 @@ def bare_exam(placements: list[tuple[str, str]], *, subject: str = "math", grade
 
 
 def cells_of(exam_id: int) -> tuple[dict, dict]:
-    """Every non-empty cell and score bin of an exam, as plain dicts (for comparing)."""
+    """Every non-empty cell and score bin of an exam, as plain dicts (for comparing), once the
+    deltas queued in this transaction are folded."""
     from sqlalchemy import select
 
     from exam_server.core.db import session
+    from exam_server.indicators.fold import fold
+
+    fold()
     from exam_server.indicators.models import CELL_COUNTERS, IndicatorCell, IndicatorScoreBin
 
     cells = {}
@@ -89,3 +93,86 @@ def cells_of(exam_id: int) -> tuple[dict, dict]:
     bins = {(b.unit_id, b.school_group, b.score_centi): int(b.n)
             for b in session.scalars(select(IndicatorScoreBin).where(IndicatorScoreBin.exam_id == exam_id)) if b.n}
     return cells, bins
+
+
+def item_versions(specs: list[tuple[str, str]]) -> list[int]:
+    """Item versions with these (topic, cognitive level), straight in the bank's tables; ids."""
+    from exam_server.bank.models import Item, ItemVersion, VersionStatus
+    from exam_server.core.db import session
+
+    owner = _owner()
+    ids = []
+    for topic, level in specs:
+        item = Item(identifier=f"mastery-{len(ids)}-{id(specs)}", created_by_id=owner.id)
+        session.add(item)
+        session.flush()
+        version = ItemVersion(item_id=item.id, number=1, status=VersionStatus.APPROVED, title=topic,
+                              item_type="single_choice", subject="math", grade=12, topic=topic, cognitive_level=level,
+                              stem="?", body={}, answer_key={}, search_text="", created_by_id=owner.id)
+        session.add(version)
+        session.flush()
+        ids.append(version.id)
+    return ids
+
+
+def store_result(exam_id: int, candidate_id: int, items: list[tuple[int, str, str]]) -> None:
+    """A new result version of the candidate's attempt with these items (version id, points,
+    max points), in the results' tables, and the result_stored signal the results package sends
+    (score: points / max x 10)."""
+    from decimal import Decimal
+
+    from sqlalchemy import func, select
+
+    from exam_server.core import signals
+    from exam_server.core.db import session
+    from exam_server.live.models import Attempt, AttemptStatus
+    from exam_server.results.models import Result, ResultItem
+
+    attempt = session.scalar(select(Attempt).where(Attempt.candidate_id == candidate_id))
+    if attempt is None:
+        attempt = Attempt(exam_id=exam_id, candidate_id=candidate_id, status=AttemptStatus.SUBMITTED)
+        session.add(attempt)
+        session.flush()
+    version = (session.scalar(select(func.max(Result.version)).where(Result.attempt_id == attempt.id)) or 0) + 1
+    raw = sum((Decimal(p) for _v, p, _m in items), Decimal(0))
+    most = sum((Decimal(m) for _v, _p, m in items), Decimal(0))
+    score = (raw / most * 10).quantize(Decimal("0.01")) if most else Decimal(0)
+    result = Result(attempt_id=attempt.id, candidate_id=candidate_id, exam_id=exam_id, version=version,
+                    status="final", raw_points=raw, max_points=most, score=score, pending_essays=0, reason="test",
+                    computed_at=datetime.now(UTC))
+    session.add(result)
+    session.flush()
+    session.add_all([ResultItem(result_id=result.id, question_number=n, item_version_id=v, response=None,
+                                max_points=Decimal(m), fraction=Decimal(p) / Decimal(m), points=Decimal(p))
+                     for n, (v, p, m) in enumerate(items, 1)])
+    session.flush()
+    signals.result_stored.send(exam_id, result_id=result.id, attempt_id=attempt.id, candidate_id=candidate_id,
+                               version=version, status="final", score=score, raw_points=raw, max_points=most,
+                               reason="test", at=result.computed_at)
+
+
+def _owner():
+    from sqlalchemy import select
+
+    from exam_server.accounts.models import Role, User
+    from exam_server.core.db import session
+
+    owner = session.scalar(select(User).where(User.username == "factory-owner"))
+    if owner is None:
+        owner = User(username="factory-owner", full_name="Owner", password_hash="x", role=Role.ADMIN)
+        session.add(owner)
+        session.flush()
+    return owner
+
+
+def mastery_cells_of(exam_id: int) -> dict:
+    """Every non-empty mastery cell of an exam: {(unit, group, dimension, value): (n, points, max)}."""
+    from sqlalchemy import select
+
+    from exam_server.core.db import session
+    from exam_server.indicators.models import IndicatorMasteryCell as M
+
+    return {(m.unit_id, m.school_group, m.dimension, m.value): (int(m.candidates), int(m.points_milli),
+                                                                 int(m.max_points_milli))
+            for m in session.scalars(select(M).where(M.exam_id == exam_id).execution_options(populate_existing=True))
+            if m.candidates or m.points_milli or m.max_points_milli}

@@ -112,6 +112,8 @@ GET /api/v1/indicators                                                       AO
 GET /api/v1/indicators/definitions                                           AO
 GET /api/v1/indicators/exams                                                 AO
 GET /api/v1/indicators/openapi.json                                          AO
+GET /api/v1/indicators/mastery                                               AO
+GET /api/v1/indicators/quality                                               AO
 GET /api/v1/indicators/summary                                               AO
 GET /api/v1/indicators/trend                                                 AO
 GET /api/v1/jobs                                                             AT

@@ -81,7 +81,17 @@ function examBody(form) {
     opens_at: when("opens_at"), closes_at: when("closes_at"),
     duration_minutes: whole("duration_minutes"), delivery_mode: value("delivery_mode"),
     ...(form.elements.score_rounding ? { score_rounding: value("score_rounding") } : {}),
+    ...(form.elements.adaptive ? { adaptive: adaptiveRules(form, whole) } : {}),
   };
+}
+
+// An adaptive exam's rules (docs/protocol.md, "Adaptive exams"), or null for a fixed-form exam.
+function adaptiveRules(form, whole) {
+  if (!form.elements.adaptive.checked) return null;
+  const rules = { max_items: whole("adaptive_max_items"), min_items: whole("adaptive_min_items") };
+  const se = form.elements.adaptive_se_target.value.trim();
+  rules.se_target = se === "" ? null : Number(se);
+  return rules;
 }
 
 // --- proctors by username --------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { live, loadDefinitions, renderSummary, renderUnits } from "./dashboard-d
 const wall = document.getElementById("wall");
 const panels = [...wall.querySelectorAll(".wall-panel")];
 const params = new URLSearchParams(window.location.search);
-const filters = Object.fromEntries(["exam_id", "subject", "grade", "school_year", "month", "unit"]
+const filters = Object.fromEntries(["exam_id", "subject", "grade", "school_year", "term", "month", "school_group", "unit"]
   .filter((k) => params.get(k)).map((k) => [k, params.get(k)]));
 let current = 0;
 

@@ -63,6 +63,7 @@ async function start() {
   options(document.getElementById("f-subject"), distinct("subject"));
   options(document.getElementById("f-grade"), distinct("grade"));
   options(document.getElementById("f-year"), distinct("school_year"));
+  options(document.getElementById("f-term"), distinct("term"));
   options(document.getElementById("f-month"), distinct("month"));
   form.addEventListener("change", refresh);
   picker.addEventListener("change", refresh);

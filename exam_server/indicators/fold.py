@@ -1,0 +1,164 @@
+"""The cells' durable queue: changes append deltas, the folder sums them into the cells.
+
+A transaction that moves candidates' facts appends one `indicator_deltas` row (insert only) with
+what it adds to each cell and score bin. Writing the cells themselves in that transaction made
+every submit of an exam wait for the previous one: all of them add to the same few cells (the
+whole exam, the province, the school group), whose row locks a transaction holds until it commits
+(a 2,000-candidate submit storm took 62 s with, against 30 s without).
+
+`fold` takes a batch of queued rows out of the table (DELETE ... RETURNING: two folders never sum
+the same row), sums them and writes each cell once, in key order (two folders never deadlock),
+then bumps the exams' revisions and, after its commit, tells the dashboard. It runs:
+- in every server process's folder loop (`fold_loop`), woken by a commit that queued deltas but
+  at most every INDICATORS_FOLD_INTERVAL_SECONDS, so a storm is folded in batches; a
+  PostgreSQL advisory lock lets one process fold at a time (the others skip the pass);
+- right after the commit, in a process with no folder loop (a command, a job worker, tests).
+A recompute deletes the queued rows it has counted (indicators.recompute).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from flask import Flask, current_app
+from sqlalchemy import delete, select, text
+
+from exam_server.core.db import AFTER_COMMIT, after_commit, after_commit_once, session
+from exam_server.indicators.deltas import write
+from exam_server.indicators.models import CELL_COUNTERS, IndicatorDelta
+
+log = logging.getLogger(__name__)
+
+# Called after a commit that changed cells, with the exam ids (the dashboard's live push).
+changed_listeners: list[Callable[[set[int]], None]] = []
+
+FOLD_LOCK = 0x65786D32      # the sweeper's is ...31: any constant no other advisory lock uses
+FOLD_BATCH = 5000           # queued rows per pass (a pass of a submit storm: a few hundred)
+
+CellKey = tuple[int, int, str]                 # exam, unit, school group
+BinKey = tuple[int, int, str, int]             # exam, unit, school group, score (hundredths)
+
+
+def enqueue(cells: dict[CellKey, list[int]], bins: dict[BinKey, int]) -> None:
+    """Queue what this transaction adds to the cells (one value per CELL_COUNTERS) and bins (one
+    row per exam; deltas.cell_deltas computes them)."""
+    per_exam: dict[int, IndicatorDelta] = {}
+    for (exam_id, unit, group), values in cells.items():
+        row = per_exam.setdefault(exam_id, IndicatorDelta(exam_id=exam_id, cells=[], bins=[]))
+        row.cells.append([unit, group, list(values)])
+    for (exam_id, unit, group, score), n in bins.items():
+        row = per_exam.setdefault(exam_id, IndicatorDelta(exam_id=exam_id, cells=[], bins=[]))
+        row.bins.append([unit, group, score, n])
+    if not per_exam:
+        return
+    session.add_all(per_exam.values())
+    after_commit_once("indicators.fold", _kick)
+
+
+def _kick() -> None:
+    """After the commit that queued deltas: wake this process's folder, or fold now if it has none."""
+    folder = current_app.extensions.get("indicators_folder")
+    if folder is not None:
+        folder.set()
+        return
+    with current_app.app_context():        # a session of its own: the committed one is done
+        fold_all()
+
+
+def fold_all() -> None:
+    """Fold until the queue is empty (or another process holds the folder's lock); commits."""
+    try:
+        while (folded := fold()) is not None and folded > 0:
+            session.commit()
+        session.rollback()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def fold(batch: int = FOLD_BATCH) -> int | None:
+    """Sum up to `batch` queued rows into the cells (flushes; the caller commits). Returns how many
+    it folded, or None when another process is folding (it takes what this one would have)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": FOLD_LOCK}):
+        return None
+    session.flush()
+    oldest = select(IndicatorDelta.id).order_by(IndicatorDelta.id).limit(batch)
+    if postgres:
+        oldest = oldest.with_for_update(skip_locked=True)
+    rows = session.execute(delete(IndicatorDelta).where(IndicatorDelta.id.in_(oldest.scalar_subquery()))
+                           .returning(IndicatorDelta.exam_id, IndicatorDelta.cells, IndicatorDelta.bins)).all()
+    if not rows:
+        return 0
+    cells: dict[CellKey, list[int]] = defaultdict(lambda: [0] * len(CELL_COUNTERS))
+    bins: dict[BinKey, int] = defaultdict(int)
+    for exam_id, row_cells, row_bins in rows:
+        for unit, group, values in row_cells:
+            total = cells[(exam_id, unit, group)]
+            for i, value in enumerate(values):
+                total[i] += value
+        for unit, group, score, n in row_bins:
+            bins[(exam_id, unit, group, score)] += n
+    # Cells, bins and the exams' revisions: one statement on PostgreSQL, rows in key order, the
+    # batch bound as arrays (a multi-row VALUES of a storm's batch is a statement of hundreds of
+    # kilobytes that psycopg parses again every time).
+    exams = write({k: v for k, v in cells.items() if any(v)}, {k: n for k, n in bins.items() if n})
+    exams |= {row.exam_id for row in rows}
+    _announce(exams)
+    return len(rows)
+
+
+def mark_dirty(exam_ids: set[int]) -> None:
+    """The dashboards of these exams are told after this transaction commits (the mastery
+    refresher writes its own cells)."""
+    _announce(set(exam_ids))
+
+
+def drop_queued(exam_ids: list[int]) -> None:
+    """For a recompute, in its snapshot: the queued rows of these exams are in the facts it counts."""
+    session.execute(delete(IndicatorDelta).where(IndicatorDelta.exam_id.in_(exam_ids)))
+
+
+class _Announce:
+    """One after-commit callback per transaction, however many exams it folded (coalesced)."""
+
+    def __init__(self):
+        self.exam_ids: set[int] = set()
+
+    def __call__(self):
+        for listener in changed_listeners:
+            listener(set(self.exam_ids))
+
+
+def _announce(exam_ids: set[int]) -> None:
+    pending = session.info.get(AFTER_COMMIT, [])
+    announce = next((c for c in pending if isinstance(c, _Announce)), None)
+    if announce is None:
+        announce = _Announce()
+        after_commit(announce)
+    announce.exam_ids |= exam_ids
+
+
+def fold_loop(app: Flask, wakeup: threading.Event) -> None:
+    """A server process's folder: a pass when woken (a commit queued deltas) and at least every
+    few intervals, never two passes closer than the interval (a storm is folded in batches)."""
+    interval = app.config["INDICATORS_FOLD_INTERVAL_SECONDS"]
+    while True:
+        wakeup.wait(interval * 4)      # also catches rows queued by another process's commits
+        wakeup.clear()
+        try:
+            with app.app_context():
+                fold_all()
+        except Exception:
+            log.exception("indicators fold pass failed")
+        time.sleep(interval)
+
+
+def start(app: Flask, socketio) -> None:
+    """Start this process's folder (server processes that run background work)."""
+    wakeup = threading.Event()
+    app.extensions["indicators_folder"] = wakeup
+    socketio.start_background_task(fold_loop, app, wakeup)
