@@ -61,7 +61,18 @@ def _sitetime_filter(moment: datetime | None) -> Markup:
         stamp.astimezone(UTC).isoformat().replace("+00:00", "Z"), zone_label(), site_time_text(moment, site_zone()))
 
 
+def _sitedate_filter(moment: datetime | None) -> Markup:
+    """The day in the site's zone (an item written at 23:30 UTC was written the next day in Vietnam)."""
+    if moment is None:
+        return Markup("–")
+    stamp = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        stamp.astimezone(UTC).isoformat().replace("+00:00", "Z"), zone_label(),
+        stamp.astimezone(site_zone()).strftime("%d/%m/%Y"))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(_score_filter, "score")
     app.add_template_filter(_sitetime_filter, "sitetime")
+    app.add_template_filter(_sitedate_filter, "sitedate")
     app.jinja_env.globals["site_zone_label"] = zone_label

@@ -44,6 +44,9 @@ def test_contrast_and_text_size_survive_a_reload(live_contexts, started_exam, cl
     assert page.get_attribute("[data-contrast]", "aria-pressed") == "false"
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)"   # the default page background is grey (--bg)
+    # The controls are one small row: the text size beside its label (it took a full-width line).
+    label, select = (page.locator(f"[data-display-controls] {x}").bounding_box() for x in ("label", "select"))
+    assert select["width"] < 200 and abs((select["y"] + select["height"] / 2) - (label["y"] + label["height"] / 2)) < 8
 
     page.click("[data-contrast]")
     page.select_option("[data-text-size]", "larger")

@@ -1,9 +1,13 @@
-// Times on the proctor's page: 24-hour, in the page's language (dd/mm/yyyy in Vietnamese).
+// Times on the proctor's page: 24-hour, in the page's language (dd/mm/yyyy in Vietnamese), in the
+// site's time zone (base.html's data-time-zone, EXAM_TIME_ZONE), not the computer's: a school PC set
+// to UTC still shows the room's clock, its window and its incidents in Vietnam time.
 
 const LANG = document.documentElement.lang || "vi";
-const TIME = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-const TIME_S = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
-const DATE = new Intl.DateTimeFormat(LANG, { day: "2-digit", month: "2-digit", year: "numeric" });
+const ZONE = document.documentElement.dataset.timeZone || undefined;
+const TIME = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: ZONE });
+const TIME_S = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+  timeZone: ZONE });
+const DATE = new Intl.DateTimeFormat(LANG, { day: "2-digit", month: "2-digit", year: "numeric", timeZone: ZONE });
 
 /** A duration in seconds as m:ss or h:mm:ss ("—" when unknown). */
 export function clock(seconds) {
