@@ -24,8 +24,8 @@ def graded(app):
     with app.app_context():
         tree = load_units()
         exam_id, c = bare_exam([("S1", "12A")] * 4 + [("S1", "12B"), ("S2", ""), ("Trường lạ", "")])
-        _send(exam_id, c, [("score", 0, Decimal("8")), ("score", 1, Decimal("6.5")), ("score", 2, Decimal("4")),
-                           ("score", 4, Decimal("9")), ("score", 5, Decimal("10")), ("score", 6, Decimal("7"))])
+        _send(exam_id, c, [("score", 0, Decimal(8)), ("score", 1, Decimal("6.5")), ("score", 2, Decimal(4)),
+                           ("score", 4, Decimal(9)), ("score", 5, Decimal(10)), ("score", 6, Decimal(7))])
         session.commit()
     return tree, exam_id, c
 
@@ -79,7 +79,7 @@ def test_an_official_reads_only_their_units(app, client, token_for, users, grade
 
 
 def test_csv_zip(client, token_for, graded):
-    _tree, exam_id, _c = graded
+    _tree, _exam_id, _c = graded
     response = _get(client, token_for("admin"), f"{BASE}/export.zip")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert set(archive.namelist()) == {"manifest.csv", "categories.csv", "lineItems.csv", "results.csv"}
