@@ -10,13 +10,19 @@ from pathlib import Path
 from exam_server.core.migrate import upgrade
 
 
-def _app(args, serving: bool = False):
+def _app(args, serving: bool = False, migrate: bool = False):
     from exam_server.app import create_app
+    from exam_server.core.config import load_config
 
     # The development server is Werkzeug's, with threads: Flask-SocketIO would otherwise pick
     # gevent (installed for gunicorn) and, without gunicorn's monkey patching, no Socket.IO
     # connection would ever complete. deploy/ runs gunicorn with gevent instead.
-    args.app = create_app({"SOCKETIO_ASYNC_MODE": "threading"} if serving else None)
+    overrides = {"SOCKETIO_ASYNC_MODE": "threading"} if serving else None
+    if migrate:
+        # Before the app exists: create_app starts the live relay and the deadline sweeper, which
+        # read the live tables at once (on a new database they found none and logged errors).
+        upgrade(load_config(overrides)["DATABASE_URL"])
+    args.app = create_app(overrides)
     return args.app
 
 
@@ -41,8 +47,7 @@ def _actor(username: str):
 
 
 def cmd_db_upgrade(args) -> int:
-    app = _app(args)
-    upgrade(app.config["DATABASE_URL"])
+    app = _app(args, migrate=True)
     print(f"database is at the newest schema: {_display_url(app.config['DATABASE_URL'])}")
     return 0
 
@@ -54,8 +59,7 @@ def _display_url(url: str) -> str:
 
 
 def cmd_run(args) -> int:
-    app = _app(args, serving=True)
-    upgrade(app.config["DATABASE_URL"])
+    app = _app(args, serving=True, migrate=True)
     _print_urls(args.host, args.port)
     _serve(app, args.host, args.port)
     return 0
@@ -76,8 +80,7 @@ def cmd_demo(args) -> int:
     from exam_server import demo
     from exam_server.demo.checkin import demo_checkin
 
-    app = _app(args, serving=not args.no_serve)
-    upgrade(app.config["DATABASE_URL"])
+    app = _app(args, serving=not args.no_serve, migrate=True)
     with app.app_context():
         summary = demo.load_demo()
         checkin = demo_checkin()
@@ -94,7 +97,7 @@ def cmd_demo(args) -> int:
         print(text, flush=True)
 
     try:
-        with demo_card(checkin.pki_dir, say=say, enabled=not args.no_card) as card:
+        with demo_card(checkin.pki_dir, say=say, enabled=not args.no_card, portrait=checkin.portrait) as card:
             _print_urls(args.host, args.port)
             state = "off" if args.no_card else "in" if card is not None else "failed"
             for line in checkin_lines(checkin, _base_url(args.host, args.port), state):

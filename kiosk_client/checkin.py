@@ -24,6 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kiosk_client import messages as M
+from kiosk_client.i18n import _
+
 
 def canonical_json(body: dict[str, Any]) -> bytes:
     """The signed bytes of a request body (everything but ``signature``)."""
@@ -60,21 +63,18 @@ def load_key(path: str | Path):
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError) as exc:
-        raise CheckinError("bad_key", f"cannot load the kiosk key {path}: {exc}") from None
+        raise CheckinError("bad_key", _(M.BAD_KEY).format(path=path, detail=exc)) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise CheckinError("bad_key", f"{path} is not an Ed25519 private key")
+        raise CheckinError("bad_key", _(M.NOT_ED25519).format(path=path))
     return key
 
 
 # --- errors -----------------------------------------------------------------------------------
 
-# The server's "finished" outcome: the card matched a candidate who has already finished the exam.
-FINISHED_MESSAGE = ("Thí sinh đã hoàn thành bài thi: không cấp đường dẫn mới. Giám thị đã được báo. / "
-                    "This candidate has already finished the exam: no new link. The proctor has been told.")
-
 class CheckinError(Exception):
     """A failed check-in step. ``kind``: no_card | card_removed | wrong_key | unreadable | reader |
-    unreadable_qr | camera | server_unreachable | server_refused | bad_key."""
+    unreadable_qr | camera | server_unreachable | server_refused | bad_key. ``message`` is in the
+    kiosk's language (kiosk_client.i18n), with the technical detail as it came."""
 
     def __init__(self, kind: str, message: str, reasons: list[str] | None = None,
                  outcome: str | None = None) -> None:
@@ -121,11 +121,13 @@ class ServerClient:
             finally:
                 exc.close()
             code = data.get("error") or f"http_{exc.code}"
-            raise CheckinError("server_refused", f"server refused ({code}): {data.get('message') or exc.reason}",
+            raise CheckinError("server_refused",
+                               _(M.SERVER_REFUSED).format(code=code, detail=data.get("message") or exc.reason),
                                data.get("reasons"), data.get("outcome")) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise CheckinError("server_unreachable", f"cannot reach the server {self.base_url}: {reason}") from None
+            raise CheckinError("server_unreachable",
+                               _(M.SERVER_UNREACHABLE).format(url=self.base_url, detail=reason)) from None
 
     def challenge(self) -> str:
         return self._post("/api/v1/checkin/challenge", {"kiosk": self.kiosk_id})["challenge"]
@@ -144,14 +146,13 @@ def read_qr(camera, attempts: int = 50, pause: float = 0.1) -> str:
         try:
             frame = camera.read()
         except CameraError as exc:
-            raise CheckinError("camera", f"camera problem: {exc}") from None
+            raise CheckinError("camera", _(M.CAMERA_PROBLEM).format(detail=exc)) from None
         text = decode_qr(frame)
         if text:
             return text
         if i + 1 < attempts:
             time.sleep(pause)
-    raise CheckinError("unreadable_qr", "could not read the QR code on the card's front: hold the card "
-                                        "flat under the camera, QR facing up")
+    raise CheckinError("unreadable_qr", _(M.UNREADABLE_QR))
 
 
 def _jpeg(frame) -> bytes | None:
@@ -159,10 +160,6 @@ def _jpeg(frame) -> bytes | None:
 
     ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return buf.tobytes() if ok else None
-
-
-TYPED_KEY_PROMPT = ("Nhập 6 số cuối của số CCCD (CAN) hoặc 3 dòng MRZ ở mặt sau thẻ / type the last 6 digits "
-                    "of your ID number (CAN) or the 3 MRZ lines from the back of the card: ")
 
 
 class KioskFlow:
@@ -175,7 +172,7 @@ class KioskFlow:
         self.client, self.reader, self.camera = client, reader, camera
         self.reader_name, self.say, self.card_timeout = reader_name, say, card_timeout
         self.photo_camera, self.photo_delay = photo_camera, photo_delay
-        self.open_browser = open_browser or (lambda url: say(f"exam page: {url}"))
+        self.open_browser = open_browser or (lambda url: say(_(M.EXAM_PAGE).format(url=url)))
         self.trust_dir = trust_dir  # the kiosk's own passive authentication is advisory only
         self.ask = ask              # None: an unattended kiosk, no typed fallback
 
@@ -187,34 +184,35 @@ class KioskFlow:
         from kiosk_client.card.errors import NoCard, ReaderError
         from kiosk_client.readcard import CardReadError, read_card
 
-        self.say("Đặt thẻ CCCD lên đầu đọc / place your CCCD card on the reader")
+        self.say(_(M.PLACE_CARD))
         try:
             name = self.reader.wait_for_card(timeout=self.card_timeout, reader=self.reader_name)
         except NoCard as exc:
-            raise CheckinError("no_card", f"no card: {exc}") from None
+            raise CheckinError("no_card", _(M.NO_CARD).format(detail=exc)) from None
         except ReaderError as exc:
-            raise CheckinError("reader", f"reader problem: {exc}") from None
+            raise CheckinError("reader", _(M.READER_PROBLEM).format(detail=exc)) from None
         access, from_qr = self._access()
         challenge = self.client.challenge()
         result = None
         while result is None:
-            self.say("Reading the chip, keep the card still...")
+            self.say(_(M.READING_CHIP))
             try:
                 with tempfile.TemporaryDirectory(prefix="kiosk-trust-") as empty:
                     result = read_card(self.reader, access, self.trust_dir or empty,
                                        challenge=bytes.fromhex(challenge), want_photo=True, reader_name=name)
             except CardReadError as exc:
                 if exc.kind != "wrong_key" or not from_qr or self.ask is None:
-                    raise CheckinError(exc.kind, str(exc)) from None
+                    raise CheckinError(exc.kind, _(M.CARD_READ.get(exc.kind, M.CARD_READ_OTHER))
+                                       .format(detail=exc)) from None
                 # The QR's keys were refused (e.g. a renewed card whose expiry the rule cannot
                 # guess): once, the key the cardholder types.
-                self.say(f"The chip refused the keys from the QR code ({exc}).")
+                self.say(_(M.CHIP_REFUSED_QR_KEYS).format(detail=exc))
                 access, from_qr = self._typed_access(), False
             finally:
                 self.reader.disconnect()
         live = None
         if self.photo_camera is not None:
-            self.say("Nhìn vào camera / look at the camera")
+            self.say(_(M.LOOK_AT_CAMERA))
             time.sleep(self.photo_delay)  # the card was under the camera a moment ago
             try:
                 live = _jpeg(self.photo_camera.read())
@@ -222,7 +220,8 @@ class KioskFlow:
                 live = None
         answer = self.client.submit(challenge, result.evidence, live)
         answer["url"] = self.client.base_url + answer["exam_url"]
-        self.say(f"Checked in: {answer['candidate']['full_name']} ({answer['candidate']['candidate_number']})")
+        self.say(_(M.CHECKED_IN).format(full_name=answer["candidate"]["full_name"],
+                                        candidate_number=answer["candidate"]["candidate_number"]))
         self.open_browser(answer["url"])
         return answer
 
@@ -231,11 +230,11 @@ class KioskFlow:
         camera; when that fails and the kiosk can ask, the CAN or the MRZ typed."""
         from kiosk_client.qr import QrError, parse_qr
 
-        self.say("Reading the QR code on the card's front...")
+        self.say(_(M.READING_QR))
         try:
             return parse_qr(read_qr(self.camera)), True
         except QrError as exc:
-            problem = CheckinError("unreadable_qr", f"the QR code is not a CCCD's: {exc}")
+            problem = CheckinError("unreadable_qr", _(M.QR_NOT_CCCD).format(detail=exc))
         except CheckinError as exc:       # unreadable, or the camera failed
             problem = exc
         if self.ask is None:
@@ -246,19 +245,18 @@ class KioskFlow:
     def _typed_access(self) -> str:
         from kiosk_client.readcard import AccessKeys
 
-        typed = self.ask(TYPED_KEY_PROMPT)
+        typed = self.ask(_(M.TYPED_KEY_PROMPT))
         text = "".join((typed or "").split()).upper()   # MRZ lines may be typed with spaces or breaks
         if not text:
-            raise CheckinError("no_access_key", "nothing typed: the chip cannot be read without a key")
+            raise CheckinError("no_access_key", _(M.NOTHING_TYPED))
         try:
             AccessKeys.from_any(text)
         except ValueError as exc:
-            raise CheckinError("bad_access_key", f"not a CAN (the last 6 digits of the ID number) nor the "
-                                                 f"card's MRZ: {exc}") from None
+            raise CheckinError("bad_access_key", _(M.BAD_ACCESS_KEY).format(detail=exc)) from None
         return text
 
     def wait_for_removal(self, poll: float = 0.3, timeout: float | None = None) -> None:
-        self.say("Lấy thẻ ra / take your card")
+        self.say(_(M.TAKE_CARD))
         deadline = None if timeout is None else time.monotonic() + timeout
         while self._card_present():
             if deadline is not None and time.monotonic() > deadline:
@@ -288,11 +286,13 @@ class KioskFlow:
                 status = 0
             except CheckinError as exc:
                 if exc.outcome == "finished":
-                    self.say(FINISHED_MESSAGE)
+                    self.say(_(M.FINISHED))
                 else:
-                    self.say(f"CHECK-IN FAILED: {exc.message}")
+                    if exc.outcome in M.SERVER_OUTCOME:   # what it means for the candidate, first
+                        self.say(_(M.SERVER_OUTCOME[exc.outcome]))
+                    self.say(_(M.CHECKIN_FAILED).format(message=exc.message))
                     for reason in exc.reasons:
-                        self.say(f"  - {reason}")
+                        self.say(_(M.REASON_LINE).format(reason=reason))
                 status = 1
             if once:
                 return status

@@ -5,8 +5,13 @@
                          [--photo OUT.jpg] [--json]
     exam-kiosk make-test-pki DIR            (simulator)
     exam-kiosk simulate-card ...            (simulator)
-    exam-kiosk run --server URL --kiosk-id ID --key FILE [--reader NAME] [--camera N | --qr-image FILE]
-                   [--browser CMD | --open] [--once]  (check-in loop; --make-key --key FILE creates the key)
+    exam-kiosk [--lang vi|en] run --server URL --kiosk-id ID --key FILE [--reader NAME]
+                   [--camera N | --qr-image FILE] [--photo-image FILE]
+                   [--browser CMD | --open] [--once] [--lang vi|en]
+                   (check-in loop; --make-key --key FILE creates the key)
+
+The check-in kiosk speaks Vietnamese; ``--lang en`` (before or after ``run``) switches its messages
+to English (kiosk_client/messages.py, kiosk_client/translations).
 
 read-card exits 0 when the card was read, even if passive or active authentication
 failed: that is reported in the output with ok false, never hidden. It exits 1 with a
@@ -20,7 +25,9 @@ import argparse
 import json
 import sys
 
-RUN_NEEDS_KEY = "exam-kiosk run: give --key FILE (the kiosk's private key; create one with --make-key)"
+from kiosk_client import i18n
+from kiosk_client import messages as M
+from kiosk_client.i18n import _
 
 
 def _access(args: argparse.Namespace):
@@ -97,12 +104,12 @@ def cmd_read_card(args: argparse.Namespace) -> int:
 def _browser(command: str | None, open_default: bool = False):
     if not command:
         def show(url: str) -> None:
-            print(f"exam page: {url}", flush=True)
+            print(_(M.EXAM_PAGE).format(url=url), flush=True)
             if open_default:  # --open: the desktop's web browser, when there is one
                 import webbrowser
 
                 if not webbrowser.open(url):
-                    print("exam-kiosk run: no web browser found; open the exam page above yourself", flush=True)
+                    print(_(M.NO_BROWSER), flush=True)
 
         return show
     import shlex
@@ -119,26 +126,26 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.make_key:
         if not args.key:
-            print("exam-kiosk run: --make-key needs --key FILE (where to write the private key)", file=sys.stderr)
+            print(_(M.MAKE_KEY_NEEDS_KEY), file=sys.stderr)
             return 2
         try:
             public = make_key(args.key)
         except FileExistsError:
-            print(f"exam-kiosk run: {args.key} exists; not replacing a kiosk key", file=sys.stderr)
+            print(_(M.KEY_EXISTS).format(path=args.key), file=sys.stderr)
             return 2
-        print(f"private key: {args.key} (mode 0600); public key: {public}")
-        print(f"enrol it on the server: exam-server enrol-kiosk --exam ID --room ID --name NAME --public-key {public}")
+        print(_(M.KEY_WRITTEN).format(path=args.key, public=public))
+        print(_(M.ENROL_IT).format(public=public))
         return 0
     if not args.key:
-        print(RUN_NEEDS_KEY, file=sys.stderr)
+        print(_(M.RUN_NEEDS_KEY), file=sys.stderr)
         return 2
     if not args.server or not args.kiosk_id or not str(args.kiosk_id).isdigit():
-        print("exam-kiosk run: give --server URL and --kiosk-id (the number enrol-kiosk printed)", file=sys.stderr)
+        print(_(M.RUN_NEEDS_SERVER), file=sys.stderr)
         return 2
     try:
         key = load_key(args.key)
     except CheckinError as exc:
-        print(f"exam-kiosk run: {exc.message}", file=sys.stderr)
+        print(_(M.RUN_ERROR).format(detail=exc.message), file=sys.stderr)
         return 2
     from kiosk_client.camera import CameraError
 
@@ -152,15 +159,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             from kiosk_client.camera import OpenCvCamera
 
             camera = photo_camera = OpenCvCamera(args.camera)
+        if args.photo_image:   # a simulated camera frame: the live photo the server compares
+            from kiosk_client.camera import SimulatedCamera
+
+            photo_camera = SimulatedCamera(args.photo_image)
     except CameraError as exc:
-        print(f"exam-kiosk run: {exc}", file=sys.stderr)
+        print(_(M.RUN_ERROR).format(detail=exc), file=sys.stderr)
         return 1
     from kiosk_client.card.pcsc import PcscReader
 
     flow = KioskFlow(ServerClient(args.server, int(args.kiosk_id), key), PcscReader(), camera,
                      reader_name=args.reader, trust_dir=args.trust, open_browser=_browser(args.browser, args.open),
                      say=lambda text: print(text, flush=True), photo_camera=photo_camera,
-                     card_timeout=args.card_timeout,
+                     card_timeout=args.card_timeout, photo_delay=0 if args.photo_image else 1.5,
                      # At a console the cardholder can type the CAN or the MRZ when the QR fails.
                      ask=input if sys.stdin.isatty() else None)
     try:
@@ -172,6 +183,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="exam-kiosk", description="Exam check-in kiosk (CCCD chip reader).")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default=i18n.DEFAULT_LANGUAGE,
+                        help="the language of the kiosk's messages (default vi: Vietnamese)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("read-card", help="read and verify a CCCD chip through PC/SC",
@@ -209,9 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     browser.add_argument("--browser", metavar="CMD", help="command that opens the exam URL (default: print it)")
     browser.add_argument("--open", action="store_true",
                          help="also open the printed exam URL in the default web browser (if there is one)")
+    run.add_argument("--photo-image", metavar="FILE",
+                     help="the live photo from this image (a simulated camera frame) instead of the camera")
     run.add_argument("--trust", metavar="DIR", help="CSCA certificates for the kiosk's own (advisory) check")
     run.add_argument("--card-timeout", type=float, metavar="S", help="give up waiting for a card after S seconds")
     run.add_argument("--once", action="store_true", help="check in one card, then exit")
+    # Also after `run` (SUPPRESS: not given here keeps the value given before `run`).
+    run.add_argument("--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS,
+                     help="the language of the kiosk's messages (default vi: Vietnamese)")
     run.set_defaults(func=cmd_run)
 
     try:
@@ -226,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    i18n.use(args.lang)
     try:
         return args.func(args)
     except KeyboardInterrupt:

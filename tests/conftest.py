@@ -199,3 +199,13 @@ def login(client, users):
 
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def kiosk_language():
+    """The kiosk's language is one per process (kiosk_client.i18n): a test that switches it (``main([...,
+    "--lang", "en"])``) must not leave the next test in English."""
+    yield
+    from kiosk_client import i18n
+
+    i18n.use(i18n.DEFAULT_LANGUAGE)

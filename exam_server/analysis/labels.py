@@ -26,5 +26,29 @@ def flag_text(flag: dict[str, Any]) -> str:
     return flag.get("reason", code)
 
 
+def group_name(group: str) -> str:
+    return {"male": _("Male"), "female": _("Female"), "urban": _("Urban"), "suburban": _("Suburban"),
+            "remote": _("Remote")}.get(group, group)
+
+
+def comparison_name(entry: dict[str, Any]) -> str:
+    """"Male (reference) / Female (focal)"."""
+    return _("%(reference)s (reference) / %(focal)s (focal)", reference=group_name(entry["reference"]),
+             focal=group_name(entry["focal"]))
+
+
+def dif_text(result: dict[str, Any] | None) -> str:
+    """A DIF result in a cell: its ETS class, the statistic, whom it favours."""
+    if not result or not result.get("category"):
+        return "—"
+    text = result["category"]
+    if result.get("statistic") is not None:
+        text += f" ({result['statistic']:+.2f})"
+    if result.get("favours"):
+        text += " " + (_("favours the focal group") if result["favours"] == "focal"
+                       else _("favours the reference group"))
+    return text
+
+
 def strings() -> dict[str, str]:
     return {"small_sample": _("Fewer than 30 candidates: the statistics are unstable, read the flags with care.")}

@@ -25,7 +25,8 @@ from item_bank.psychometrics import MODELS
 bp = Blueprint("analysis_pages", __name__)
 STAFF = ("admin", "teacher")
 EXPORT_COLUMNS = ("item", "version", "title", "type", "forms", "n", "max_points", "mean_points", "p",
-                  "discrimination", "polyserial", "alpha_if_deleted", "flags", "irt_model", "irt_a", "irt_b", "irt_c")
+                  "discrimination", "polyserial", "alpha_if_deleted", "flags", "irt_model", "irt_a", "irt_b", "irt_c",
+                  "dif_gender", "dif_urban_suburban", "dif_urban_remote")
 
 
 @bp.app_template_global("item_statistics")
@@ -41,9 +42,9 @@ def flag_text_global(flag):
 @bp.route("/results/exams/<int:exam_id>/item-analysis")
 @roles(*STAFF)
 def exam_items(exam_id: int):
-    analysis = services.exam_analysis(exams.get_exam(exam_id))
+    analysis = services.exam_analysis(exams.get_exam(exam_id), with_dif=True)
     return render_template("analysis/exam_items.html", analysis=analysis, exam=analysis["exam"], models=MODELS,
-                           strings=labels.strings())
+                           strings=labels.strings(), labels=labels, bands=score_bands(analysis["forms"]))
 
 
 @bp.route("/results/exams/<int:exam_id>/item-analysis/calibrate", methods=["POST"])
@@ -72,8 +73,22 @@ def _rows(analysis) -> list[list]:
         rows.append([v.identifier, v.number, v.title, v.item_type, " ".join(v.forms), s["n"], s["max_score"],
                      s["mean_score"], s["p"], s["discrimination"], s["polyserial"], s["alpha_if_deleted"],
                      "; ".join(labels.flag_text(f) for f in s["flags"]), cal.model if cal else None,
-                     params.get("a"), params.get("b"), params.get("c")])
+                     params.get("a"), params.get("b"), params.get("c"),
+                     *(labels.dif_text(d["items"].get(v.version_id)) if not d["skipped"] else "n/a"
+                       for d in analysis["dif"])])
     return rows
+
+
+def score_bands(forms: list[dict]) -> list[dict]:
+    """Each form's score distribution in ten one-point bands of the 10-point scale (the last one
+    closed: 10 counts in 9-10), for the page's bars."""
+    out = []
+    for f in forms:
+        counts = [0] * 10
+        for score, n in f.get("distribution", {}).items():
+            counts[min(max(int(float(score)), 0), 9)] += n
+        out.append({"form": f["form"], "n": f["n"], "bands": counts, "most": max(counts) or 1})
+    return out
 
 
 @bp.route("/results/exams/<int:exam_id>/item-analysis.csv")
@@ -89,7 +104,7 @@ def export_xlsx(exam_id: int):
 
 
 def _export(exam_id: int, fmt: str):
-    analysis = services.exam_analysis(exams.get_exam(exam_id))
+    analysis = services.exam_analysis(exams.get_exam(exam_id), with_dif=True)
     rows = _rows(analysis)
     name = f"item-analysis-exam-{exam_id}.{fmt}"
     if fmt == "csv":
@@ -111,6 +126,17 @@ def _export(exam_id: int, fmt: str):
     forms.append(["form", "n", "items", "mean", "sd", "alpha", "sem", "min", "max"])
     for f in analysis["forms"]:
         forms.append([f["form"], f["n"], len(f["items"]), f["mean"], f["sd"], f["alpha"], f["sem"], f["min"], f["max"]])
+    dif_sheet = book.create_sheet("dif")
+    dif_sheet.append(["comparison", "reference", "focal", "n_reference", "n_focal", "item", "version", "category",
+                      "statistic", "se", "chi2", "p_value", "favours"])
+    versions = {row["version"].version_id: row["version"] for row in analysis["items"]}
+    for d in analysis["dif"]:
+        if d["skipped"]:
+            dif_sheet.append([d["key"], d["reference"], d["focal"], d["n_reference"], d["n_focal"]])
+        for version_id, r in d["items"].items():
+            v = versions[version_id]
+            dif_sheet.append([d["key"], d["reference"], d["focal"], d["n_reference"], d["n_focal"], v.identifier,
+                              v.number, r["category"], r["statistic"], r["se"], r["chi2"], r["p_value"], r["favours"]])
     data = io.BytesIO()
     book.save(data)
     return Response(data.getvalue(), headers={"Content-Disposition": f"attachment; filename={name}"},

@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from flask import current_app
 from sqlalchemy import func, select
 
+from exam_server.analysis import dif
 from exam_server.analysis.models import ItemCalibration
 from exam_server.bank import services as bank
 from exam_server.core.db import session
@@ -92,9 +94,10 @@ def exam_data(exam: Exam) -> ExamData:
     return ExamData(exam, [versions[v] for v in order], candidates, points, fractions, choices, forms)
 
 
-def exam_analysis(exam: Exam) -> dict[str, Any]:
+def exam_analysis(exam: Exam, *, with_dif: bool = False) -> dict[str, Any]:
+    """`with_dif`: also differential item functioning between the roster's groups (analysis/dif.py)."""
     data = exam_data(exam)
-    out: dict[str, Any] = {"exam": exam, "n": len(data.candidates), "items": [], "forms": [],
+    out: dict[str, Any] = {"exam": exam, "n": len(data.candidates), "items": [], "forms": [], "dif": [],
                            "small_sample": len(data.candidates) < SMALL_SAMPLE}
     if not data.candidates or not data.versions:
         return out
@@ -107,6 +110,10 @@ def exam_analysis(exam: Exam) -> dict[str, Any]:
                              "calibration": calibrations.get(info.version_id)})
     out["forms"] = [f.to_dict() for f in report.forms]
     out["equating"] = form_equating(data, calibrations)
+    if with_dif:
+        out["dif"] = dif.exam_dif(data.candidates, [v.version_id for v in data.versions], data.fractions,
+                                  data.points, data.forms, dif.candidate_groups(exam.id),
+                                  current_app.config["DIF_MIN_GROUP"])
     return out
 
 

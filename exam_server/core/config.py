@@ -171,6 +171,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ADMISSION_CODE_RATE_LIMIT": env.get("EXAM_ADMISSION_CODE_RATE_LIMIT") or "60 per minute",
         # issue 10: the exam page's own chip portrait, asked with the session token (anonymous)
         "CHECKIN_PORTRAIT_RATE_LIMIT": env.get("EXAM_CHECKIN_PORTRAIT_RATE_LIMIT") or "60 per minute",
+        # item analysis: differential item functioning is computed only when both groups compared
+        # have at least this many candidates (Mantel-Haenszel is unstable on small groups)
+        "DIF_MIN_GROUP": _number(env, "EXAM_DIF_MIN_GROUP", 100, minimum=1),
         # --- background jobs (exam_server/jobs) ---
         # Where long work runs: "rq" (the RQ queue on EXAM_REDIS_URL, worked by `exam-server
         # worker`), "thread" (a thread of the server process: the SQLite demo without Redis) or

@@ -30,8 +30,10 @@ class DemoCard:
     """The demo profile's card behind vpcd. ``start()`` returns True once pcscd sees it."""
 
     def __init__(self, pki_dir: Path, *, profile: Path = PROFILE, port: int = SIMULATOR_PORT,
-                 say: Callable[[str], None] = print, timeout: float = CARD_TIMEOUT) -> None:
+                 say: Callable[[str], None] = print, timeout: float = CARD_TIMEOUT,
+                 portrait: Path | None = None) -> None:
         self.pki_dir, self.profile, self.port = Path(pki_dir), Path(profile), port
+        self.portrait = portrait   # the demo's detectable portrait in place of the profile's drawn one
         self.say, self.timeout = say, timeout
         self.reader = VIRTUAL_READER
         self.holder = ""
@@ -90,7 +92,12 @@ class DemoCard:
         from kiosk_client.simulator.vpcd import VpcdBridge
 
         logging.getLogger("kiosk_client.simulator.vpcd").setLevel(logging.WARNING)  # no line per (re)connect
-        card = VirtualCard.from_paths(self.profile, self.pki_dir)
+        from kiosk_client.simulator.profile import load_profile
+
+        profile = load_profile(self.profile)
+        if self.portrait is not None and Path(self.portrait).is_file():
+            profile = profile.with_changes(photo=Path(self.portrait))
+        card = VirtualCard(profile, self.pki_dir)
         self.holder = f"{card.profile.full_name} (CCCD {card.profile.id_number})"
         self._bridge = VpcdBridge(card, port=self.port).start()
         try:
@@ -202,8 +209,15 @@ def checkin_lines(checkin, server_url: str, card: str) -> list[str]:
         "off": [("Check-in at kiosk K01 (--no-card: start `exam-kiosk simulate-card --port "
                 f"{SIMULATOR_PORT} --pki {shown(checkin.pki_dir)}` yourself first):")],
     }[card]
+    # The kiosk's own words, in its default language (Vietnamese; `--lang en` for English).
+    from kiosk_client import messages as kiosk_messages
+    from kiosk_client.i18n import DEFAULT_LANGUAGE, translations
+
+    kiosk_says = translations(DEFAULT_LANGUAGE).gettext
+    checked_in = kiosk_says(kiosk_messages.CHECKED_IN).format(full_name=checkin.full_name,
+                                                              candidate_number=checkin.candidate_number)
+    exam_page = kiosk_says(kiosk_messages.EXAM_PAGE).format(url=f"{server_url}/exam#token=...")
     lines += [f"    {command}",
-              (f"  it prints \"Checked in: {checkin.full_name} ({checkin.candidate_number})\" and "
-              f"\"exam page: {server_url}/exam#token=...\" (the candidate's exam page; add --open to open it "
-              "in your web browser).")]
+              (f"  it prints \"{checked_in}\" and \"{exam_page}\" (the candidate's exam page; add --open to "
+               "open it in your web browser; --lang en for the kiosk's messages in English).")]
     return lines

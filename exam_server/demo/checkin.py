@@ -6,7 +6,10 @@ Idempotent (each step is skipped when already done):
   * the card's holder (Nguyễn Văn An, 001096012345, 15/03/1996) on the demo roster in Phòng 01,
     with a paper;
   * the kiosk key <instance>/kiosk-K01.key and kiosk "K01" enrolled for Phòng 01;
-  * the card's front QR code as an image, <instance>/demo-card-qr.png.
+  * the card's front QR code as an image, <instance>/demo-card-qr.png;
+  * the card's portrait, <instance>/demo-card-portrait.jpg, a drawn face (no real person) that the
+    face comparison finds, and the kiosk camera's live photo of the same face,
+    <instance>/demo-live-photo.jpg (kiosk_client/simulator/face.py): the demo's check-in is compared.
 
 `exam-server demo` then puts the simulated card in the reader (exam_server/demo/card.py) and prints
 the one `exam-kiosk run ... --once` command (``DemoCheckin.kiosk_command``) that checks it in.
@@ -115,6 +118,18 @@ def _qr_image(instance: Path, profile: dict) -> Path:
     return path
 
 
+def _portraits(instance: Path) -> tuple[Path, Path]:
+    """(the card's portrait, the kiosk camera's live photo of the same face), written once."""
+    from kiosk_client.simulator.face import camera_frame, draw_portrait, encode_jpeg
+
+    portrait, live = instance / "demo-card-portrait.jpg", instance / "demo-live-photo.jpg"
+    if not portrait.exists() or not live.exists():
+        drawn = draw_portrait()
+        portrait.write_bytes(encode_jpeg(drawn, 90))
+        live.write_bytes(encode_jpeg(camera_frame(drawn), 90))
+    return portrait, live
+
+
 @dataclass(frozen=True)
 class DemoCheckin:
     """What the kiosk needs to check the demo card in (see ``kiosk_command``)."""
@@ -125,11 +140,14 @@ class DemoCheckin:
     pki_dir: Path
     full_name: str
     candidate_number: str
+    portrait: Path      # the simulated card's DG2 portrait
+    live_photo: Path    # the kiosk camera's frame of the same face (--photo-image)
 
     def kiosk_command(self, server_url: str, exam_kiosk: str = "exam-kiosk") -> str:
         """The one `exam-kiosk run ... --once` line that checks the simulated card in."""
         return (f"{exam_kiosk} run --server {server_url} --kiosk-id {self.kiosk_id} --key {shown(self.key)} "
-                f"--qr-image {shown(self.qr_image)} --reader \"{VIRTUAL_READER}\" --once")
+                f"--qr-image {shown(self.qr_image)} --photo-image {shown(self.live_photo)} "
+                f"--reader \"{VIRTUAL_READER}\" --once")
 
 
 def shown(path: Path) -> str:
@@ -149,6 +167,7 @@ def load_demo_checkin(exam: Exam, actor: User | None) -> list[str]:
     candidate = _candidate(exam, profile)
     kiosk, _key = _kiosk(exam, instance, actor)
     _qr_image(instance, profile)
+    _portraits(instance)
     session.commit()
     return [(f"Demo check-in: {candidate.full_name} ({candidate.candidate_number}, CCCD {candidate.citizen_id}) "
              f"is on the roster of {exams.list_rooms(exam)[0].name}; kiosk {kiosk.name} is kiosk id {kiosk.id}.")]
@@ -167,4 +186,5 @@ def demo_checkin() -> DemoCheckin | None:
         return None
     return DemoCheckin(kiosk_id=kiosk.id, key=instance / f"kiosk-{KIOSK_NAME}.key",
                        qr_image=instance / "demo-card-qr.png", pki_dir=instance / "demo-pki",
-                       full_name=candidate.full_name, candidate_number=candidate.candidate_number)
+                       full_name=candidate.full_name, candidate_number=candidate.candidate_number,
+                       portrait=instance / "demo-card-portrait.jpg", live_photo=instance / "demo-live-photo.jpg")

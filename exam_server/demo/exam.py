@@ -1,5 +1,6 @@
-"""The demo exam: a 10-point grade 12 math exam assembled from the demo bank, one room with
-proctor1, three candidates (student1 is the first), published with its window open now.
+"""The demo exam: a 10-point grade 12 math exam assembled from the demo bank, with an essay question
+(teachers mark it blind after the exam), one room with proctor1, three candidates (student1 is the
+first), published with its window open now.
 
 Loaded idempotently (found again by its title). Needs the demo items approved (load_demo does it).
 """
@@ -20,8 +21,8 @@ DEMO_ROOM = "Phòng 01"
 _TOPIC_DERIVATIVE = "Ứng dụng đạo hàm để khảo sát hàm số"
 _TOPIC_INTEGRAL = "Nguyên hàm và tích phân"
 _TOPIC_PROBABILITY = "Xác suất có điều kiện"
-# One cell per demo math item of these three types: 4 single choice + 3 true/false clusters +
-# 3 numeric answers, 1 point each = 10 points.
+# One cell per demo math item: 4 single choice + 3 true/false clusters + 2 numeric answers + 1 essay
+# (tự luận, marked by a teacher against its rubric), 1 point each = 10 points.
 DEMO_BLUEPRINT = {"total_points": 10, "rows": [
     {"topic": _TOPIC_DERIVATIVE, "cognitive_level": "biet", "item_type": "single_choice", "count": 1, "points_each": 1},
     {"topic": _TOPIC_DERIVATIVE, "cognitive_level": "hieu", "item_type": "single_choice", "count": 1, "points_each": 1},
@@ -33,9 +34,10 @@ DEMO_BLUEPRINT = {"total_points": 10, "rows": [
      "points_each": 1},
     {"topic": _TOPIC_PROBABILITY, "cognitive_level": "hieu", "item_type": "true_false_cluster", "count": 1,
      "points_each": 1},
-    {"topic": _TOPIC_DERIVATIVE, "cognitive_level": "van_dung_cao", "item_type": "numeric", "count": 1, "points_each": 1},
     {"topic": _TOPIC_INTEGRAL, "cognitive_level": "hieu", "item_type": "numeric", "count": 1, "points_each": 1},
     {"topic": _TOPIC_PROBABILITY, "cognitive_level": "van_dung_cao", "item_type": "numeric", "count": 1,
+     "points_each": 1},
+    {"topic": _TOPIC_INTEGRAL, "cognitive_level": "van_dung_cao", "item_type": "extended_text", "count": 1,
      "points_each": 1},
 ]}
 # Candidate number, full name, date of birth, citizen ID (made up: 12 digits).

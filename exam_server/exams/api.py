@@ -32,6 +32,7 @@ def exam_json(exam: Exam) -> dict[str, Any]:
             "delivery_mode": exam.delivery_mode.value,
             "results_visible_to_candidates": exam.results_visible_to_candidates,
             "blueprint": exam.blueprint, "status": exam.status.value, "created_by_id": exam.created_by_id,
+            "adaptive": (exam.adaptive or {}).get("rules"),
             "created_at": exam.created_at.isoformat()}
 
 
@@ -47,6 +48,7 @@ def candidate_json(candidate: Candidate) -> dict[str, Any]:
             "room_id": candidate.room_id, "room": candidate.room.name if candidate.room else None,
             "extra_time_minutes": candidate.extra_time_minutes,
             "extra_time_percent": candidate.extra_time_percent,
+            "gender": candidate.gender,
             "allowed_minutes": services.allowed_minutes(candidate), "user_id": candidate.user_id}
 
 

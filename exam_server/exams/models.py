@@ -48,6 +48,10 @@ class Exam(Base):
     delivery_mode: Mapped[DeliveryMode] = mapped_column(_enum(DeliveryMode))
     results_visible_to_candidates: Mapped[bool] = mapped_column(default=False)
     blueprint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # An adaptive exam (docs/protocol.md "Adaptive exams"): {"rules": CatRules' fields, "pool":
+    # {version id: calibrated parameters and blueprint cell}}, the pool snapshotted at assembly so a
+    # later calibration never changes a running exam. None: a fixed-form exam.
+    adaptive: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[ExamStatus] = mapped_column(_enum(ExamStatus), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -95,6 +99,7 @@ class Candidate(Base):
     class_name: Mapped[str] = mapped_column(String(50), default="")
     extra_time_minutes: Mapped[int | None] = mapped_column(Integer)
     extra_time_percent: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str | None] = mapped_column(String(8))       # "male" | "female" | None (not recorded)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     room: Mapped[ExamRoom | None] = relationship()
@@ -143,6 +148,11 @@ class CandidatePaper(Base):
     seed: Mapped[str] = mapped_column(String(64))
     item_order: Mapped[list[int]] = mapped_column(JSON)
     option_orders: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Adaptive papers only: item_order holds the questions given so far (the last one open until
+    # answered), `adaptive` the CAT state (item_bank.psychometrics.cat.CatState.to_dict() plus
+    # "done"), `adaptive_step` how many questions were given: the guard of the one UPDATE per answer.
+    adaptive: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    adaptive_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     candidate: Mapped[Candidate] = relationship()

@@ -69,6 +69,10 @@ class Paper:
     candidate_number: str
     form: FormData
     questions: tuple[PaperQuestion, ...]
+    # Adaptive papers (exams/adaptive.py): the CAT state, and every pool item's option order
+    # (the questions given so far are `questions`; the next one is chosen after each answer).
+    adaptive: dict[str, Any] | None = None
+    option_orders: dict[str, Any] | None = None
 
     def question(self, number: int) -> PaperQuestion | None:
         return self.questions[number - 1] if 1 <= number <= len(self.questions) else None
@@ -78,8 +82,11 @@ class Paper:
         Never a key, an item identifier or a version id."""
         shown = [{"number": q.number, "points": q.question.points,
                   **paper_lib.reorder_view(q.question.view, q.option_order)} for q in self.questions]
-        return {"exam": self.form.exam, "form_code": self.form.code, "candidate_number": self.candidate_number,
-                "total_points": math.fsum(q["points"] for q in shown), "questions": shown}
+        rendered = {"exam": self.form.exam, "form_code": self.form.code, "candidate_number": self.candidate_number,
+                    "total_points": math.fsum(q["points"] for q in shown), "questions": shown}
+        if self.adaptive is not None:     # the open question is the last one, unless done
+            rendered["adaptive"] = {"done": bool(self.adaptive.get("done"))}
+        return rendered
 
 
 class _FormCache:
@@ -131,13 +138,19 @@ def _load_forms(form_ids: set[int]) -> None:
             "duration_minutes": exam.duration_minutes, "delivery_mode": exam.delivery_mode.value}))
 
 
+def form_data(form_id: int) -> FormData:
+    """One form as delivered (kept like every form)."""
+    _load_forms({form_id})
+    return _cache().get(form_id)
+
+
 def papers(candidate_ids: Iterable[int]) -> dict[int, Paper]:
     """The papers of these candidates (those that have one), in two statements at most."""
     ids = list(set(candidate_ids))
     if not ids:
         return {}
     rows = session.execute(select(CandidatePaper.candidate_id, CandidatePaper.form_id, CandidatePaper.item_order,
-                                  CandidatePaper.option_orders, Candidate.candidate_number)
+                                  CandidatePaper.option_orders, Candidate.candidate_number, CandidatePaper.adaptive)
                            .join(Candidate, Candidate.id == CandidatePaper.candidate_id)
                            .where(among(CandidatePaper.candidate_id, ids))).all()
     _load_forms({row.form_id for row in rows})
@@ -153,7 +166,9 @@ def papers(candidate_ids: Iterable[int]) -> dict[int, Paper]:
             question = form.questions[position]
             questions.append(PaperQuestion(number, question,
                                            row.option_orders.get(str(question.item_version_id), {})))
-        found[row.candidate_id] = Paper(row.candidate_id, row.candidate_number, form, tuple(questions))
+        adaptive = row.adaptive
+        found[row.candidate_id] = Paper(row.candidate_id, row.candidate_number, form, tuple(questions), adaptive,
+                                        row.option_orders if adaptive is not None else None)
     return found
 
 

@@ -42,6 +42,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "class_name": ("Lớp", "class", "class name", "class_name"),
     "room": ("Phòng thi", "Phòng", "room"),
     "extra_time": ("Thời gian cộng thêm", "Cộng thêm thời gian", "extra time", "extra_time"),
+    "gender": ("Giới tính", "gender", "sex"),
     "row_number": ("STT", "TT", "No"),    # a running number: read and ignored
 }
 REQUIRED = ("candidate_number", "full_name", "date_of_birth", "citizen_id")
@@ -79,6 +80,11 @@ class RosterRow:
     room: str | None = None
     extra_time_minutes: int | None = None
     extra_time_percent: int | None = None
+    gender: str | None = None          # "male" | "female"; None: not recorded
+
+
+# "Giới tính": Nam / Nữ (folded: nam / nu), or English; empty: not recorded (nullable)
+GENDERS = {"nam": "male", "nu": "female", "male": "male", "female": "female", "m": "male", "f": "female"}
 
 
 @dataclass
@@ -289,12 +295,17 @@ def _parse_row(number: int, values: dict[str, Any], report: RosterReport) -> Ros
             minutes = int(match.group(1))
             if not 0 < minutes <= MAX_EXTRA_MINUTES:
                 report.error(number, "extra_time", f"extra time must be 1..{MAX_EXTRA_MINUTES} minutes")
+    gender = None
+    if text.get("gender"):
+        gender = GENDERS.get(fold(text["gender"]).strip())
+        if gender is None:
+            report.error(number, "gender", f"bad gender {text['gender'][:20]!r}: write Nam or Nữ (or leave it empty)")
     if len(report.errors) > before:
         return None
     assert born is not None
     return RosterRow(row=number, candidate_number=candidate_number, full_name=full_name,
                      date_of_birth=born, citizen_id=citizen_id, school=school, class_name=class_name,
-                     room=room, extra_time_minutes=minutes, extra_time_percent=percent)
+                     room=room, extra_time_minutes=minutes, extra_time_percent=percent, gender=gender)
 
 
 def _parse_date(value: Any) -> dt.date | None:

@@ -22,6 +22,7 @@ from exam_server.core import signals
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Conflict, Forbidden, NotFound
 from exam_server.core.states import Transitions
+from exam_server.exams import adaptive, papers
 from exam_server.exams import forms as paper_lib
 from exam_server.exams.models import (
     Candidate,
@@ -56,7 +57,7 @@ MANUAL_ACTIONS = ("reopen", "publish", "unpublish", "close")   # "assemble" has 
 MAX_FORMS = 24
 MAX_DURATION_MINUTES = 600
 EDITABLE_FIELDS = ("title", "subject", "grade", "opens_at", "closes_at", "duration_minutes",
-                   "score_rounding", "delivery_mode", "results_visible_to_candidates", "blueprint")
+                   "score_rounding", "delivery_mode", "results_visible_to_candidates", "blueprint", "adaptive")
 
 
 def transition(exam: Exam, action: str) -> Exam:
@@ -164,6 +165,8 @@ def _apply(exam: Exam, data: dict[str, Any], *, creating: bool) -> None:
         exam.results_visible_to_candidates = data["results_visible_to_candidates"]
     if "blueprint" in data:
         exam.blueprint = None if data["blueprint"] is None else validate_blueprint(data["blueprint"])
+    if "adaptive" in data:
+        exam.adaptive = adaptive.validate_rules(data["adaptive"])
     if exam.closes_at <= exam.opens_at:
         raise _bad("closes_at", "The exam must close after it opens.")
     window = (exam.closes_at - exam.opens_at).total_seconds() / 60
@@ -341,7 +344,7 @@ def import_roster(exam: Exam, data: bytes, filename: str, secret_key: str,
                               candidate_number=row.candidate_number, full_name=row.full_name,
                               date_of_birth=row.date_of_birth, citizen_id=row.citizen_id, school=row.school,
                               class_name=row.class_name, extra_time_minutes=row.extra_time_minutes,
-                              extra_time_percent=row.extra_time_percent)
+                              extra_time_percent=row.extra_time_percent, gender=row.gender)
         session.add(candidate)
         added.append(candidate)
         if n % 500 == 0:
@@ -435,6 +438,8 @@ def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *, time_
     blueprint = Blueprint.from_dict(exam.blueprint)
     versions = {v.id: v for v in assembly_pool(exam)}
     irt = {}
+    if exam.adaptive:
+        return _assemble_adaptive(exam, list(versions.values()), secret_key, progress)
     if blueprint.information_target:
         # imported here: analysis reads results, which read exams (no import cycle at load time)
         from exam_server.analysis.services import calibrated_parameters
@@ -464,6 +469,24 @@ def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *, time_
     transition(exam, "assemble")
     assign_papers(exam, secret_key, progress)
     return stored
+
+
+def _assemble_adaptive(exam: Exam, versions: list[ItemVersion], secret_key: str,
+                       progress: Callable[..., None]) -> list[ExamForm]:
+    """An adaptive exam's one form: its pool (exams/adaptive.py)."""
+    from exam_server.analysis.services import calibrated_parameters
+
+    chosen = adaptive.pool_items(exam, versions, calibrated_parameters([v.id for v in versions]))
+    _drop_forms(exam)
+    row = ExamForm(exam_id=exam.id, code="101", index=0)
+    session.add(row)
+    session.flush()
+    session.add_all(ExamFormItem(form_id=row.id, position=position, item_version_id=version_id, points=points)
+                    for position, (version_id, points) in enumerate(chosen))
+    session.flush()
+    transition(exam, "assemble")
+    assign_papers(exam, secret_key, progress)
+    return [row]
 
 
 def _jsonable(value: Any) -> Any:
@@ -515,8 +538,13 @@ def assign_papers(exam: Exam, secret_key: str, progress: Callable[..., None] = _
         form = forms[n % len(forms)]
         seed = paper_lib.seed_for(exam.id, candidate.id, secret_key)
         paper = paper_lib.make_paper(entries[form.id], seed)
+        state = step = None
+        if exam.adaptive:     # the pool's option orders; only the first question is given yet
+            paper.item_order[:], state = adaptive.first_paper(exam.id, papers.form_data(form.id), seed)
+            step = 0
         session.add(CandidatePaper(candidate_id=candidate.id, form_id=form.id, seed=seed,
-                                   item_order=paper.item_order, option_orders=paper.option_orders))
+                                   item_order=paper.item_order, option_orders=paper.option_orders,
+                                   adaptive=state, adaptive_step=step))
         made += 1
     session.flush()
     progress(len(candidates))
@@ -577,6 +605,8 @@ def reproduce_paper(candidate: Candidate, secret_key: str) -> dict[str, Any]:
     """The paper recomputed from its recorded seed, compared with what was recorded (complaints)."""
     paper = get_paper(candidate)
     again = paper_lib.make_paper(_entries(paper.form), paper.seed)
+    if paper.adaptive is not None:      # the questions given: the CAT replayed on the recorded answers
+        again.item_order[:] = adaptive.replay(papers.paper(candidate.id))["item_order"]
     expected_seed = paper_lib.seed_for(candidate.exam_id, candidate.id, secret_key)
     return {"seed": paper.seed, "seed_matches_key": paper.seed == expected_seed,
             "item_order": again.item_order, "option_orders": again.option_orders,

@@ -47,5 +47,10 @@ def roster_places(*, exam_ids: Iterable[int] | None = None,
     return [RosterPlace(*row) for row in session.execute(query)]
 
 
+def candidate_genders(exam_id: int) -> dict[int, str | None]:
+    """candidate id -> "male" | "female" | None (not recorded) of an exam's roster (analysis' DIF)."""
+    return dict(session.execute(select(Candidate.id, Candidate.gender).where(Candidate.exam_id == exam_id)).all())
+
+
 def all_exam_ids() -> list[int]:
     return list(session.scalars(select(Exam.id).order_by(Exam.id)))

@@ -67,6 +67,9 @@ def exam_strings() -> dict[str, str]:
                               "this screen is closed. Your saved answers are kept."),
         "connect_failed": _("Cannot reach the server ({error}). Retrying…"),
         "dismiss": _("Close"),
+        "adaptive_confirm": _("Confirm answer"),
+        "adaptive_note": _("Adaptive test: a confirmed answer is final, and the next question depends on it."),
+        "adaptive_done": _("You have answered every question of this adaptive test: submit your exam."),
         "form": _("Form {code}"),
         "waiting_start": _("You are connected. The exam starts when the proctor opens the room."),
         # The entry with an admission code (admission-entry.js).

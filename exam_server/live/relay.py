@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 STUDENT, PROCTOR = "/student", "/proctor"
 ALL = None                    # a room's every candidate changed
 TIME_TICK_SECONDS = 15
+YIELD_EVERY = 50           # emits between two yields to the other greenlets (see Relay._emit)
 BATCH = 2000
 # Events whose push needs the attempt read from the database (state, time left).
 NEEDS_ATTEMPT = {"started", "resumed", "time_extended", "room_started", "room_resumed"}
@@ -72,6 +73,7 @@ class Relay:
         self.wakeup = threading.Event()
         self.pump_lock = threading.Lock()
         self.running = False
+        self.emitted = 0
 
     # --- running ----------------------------------------------------------------------------------
     def prime(self) -> None:
@@ -368,4 +370,10 @@ class Relay:
 
     def _emit(self, event: str, data: Any, to: str, namespace: str) -> None:
         self.socketio.emit(event, data, to=to, namespace=namespace, ignore_queue=True)
+        self.emitted += 1
+        if self.running and self.emitted % YIELD_EVERY == 0:
+            # Let the students' events in between: telling 2,000 connections their time (every
+            # TIME_TICK_SECONDS) or their paper in one go held the process for a few hundred
+            # milliseconds, and every answer that arrived meanwhile waited that long for its ack.
+            self.socketio.sleep(0)
 

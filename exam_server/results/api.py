@@ -45,6 +45,8 @@ def result_json(result: Result, *, staff: bool) -> dict[str, Any]:
             "score": _num(result.score), "raw_points": _num(result.raw_points),
             "max_points": _num(result.max_points), "pending_essays": result.pending_essays,
             "computed_at": result.computed_at.isoformat()}
+    if result.theta is not None:      # an adaptive exam: the ability estimate behind the score
+        body["theta"], body["theta_se"] = result.theta, result.theta_se
     items = []
     for item in result.items:
         row = {"number": item.question_number, "max_points": _num(item.max_points), "points": _num(item.points),

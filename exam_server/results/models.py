@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_server.core.db import Base, UTCDateTime, utcnow
@@ -29,6 +29,8 @@ class Result(Base):
     max_points: Mapped[Decimal] = mapped_column(POINTS)
     score: Mapped[Decimal] = mapped_column(Numeric(5, 2))        # 0..10, rounded per the exam
     pending_essays: Mapped[int] = mapped_column(Integer, default=0)
+    theta: Mapped[float | None] = mapped_column(Float)            # adaptive exams: the EAP ability
+    theta_se: Mapped[float | None] = mapped_column(Float)         # and its posterior SD
     reason: Mapped[str] = mapped_column(String(64))              # "submit", "essay", "correction:<id>"
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -115,6 +115,8 @@ class PaperScore:
     raw_points: Decimal      # sum of awarded points (pending essays count 0)
     max_points: Decimal
     score: Decimal           # 0..10, rounded per the exam
+    theta: float | None = None       # adaptive exams: the EAP ability and its SE (the score is
+    theta_se: float | None = None    # then the expected share of the pool's points at θ)
 
     @property
     def pending(self) -> int:

@@ -159,7 +159,7 @@ def _store_many(scored: list[tuple[Attempt, scoring.PaperScore, str]]) -> list[R
     results = [Result(attempt_id=attempt.id, candidate_id=attempt.candidate_id, exam_id=attempt.exam_id,
                       version=(previous.get(attempt.id) or 0) + 1, status=paper.status, raw_points=paper.raw_points,
                       max_points=paper.max_points, score=paper.score, pending_essays=paper.pending,
-                      reason=reason[:64], computed_at=now)
+                      theta=paper.theta, theta_se=paper.theta_se, reason=reason[:64], computed_at=now)
                for attempt, paper, reason in scored]
     session.add_all(results)
     session.flush()
@@ -185,12 +185,28 @@ def _store(attempt: Attempt, paper: scoring.PaperScore, reason: str) -> Result:
 
 
 def _score(attempt: Attempt, answers: dict[int, Any], reason: str) -> Result:
-    candidate = session.get(Candidate, attempt.candidate_id)
     exam = session.get(Exam, attempt.exam_id)
-    questions = paper_questions(candidate)
+    delivered = papers.paper(attempt.candidate_id)
+    questions = _questions(delivered)
     paper = scoring.score_paper(questions, answers, exam.score_rounding.value, exam_corrections(exam.id),
                                 _manual_fractions(attempt, questions))
-    return _store(attempt, paper, reason)
+    return _store(attempt, _adaptive(delivered, paper, exam.score_rounding.value), reason)
+
+
+def _adaptive(delivered: papers.Paper, paper: scoring.PaperScore, rounding: str) -> scoring.PaperScore:
+    """An adaptive paper's result: θ and its SE from the questions answered, and the 0-10 score by
+    the expected score on the pool (exams/adaptive.py); a fixed paper's as it is."""
+    if delivered.adaptive is None:
+        return paper
+    from dataclasses import replace
+
+    from exam_server.exams import adaptive
+
+    fractions = {q.number: (None if q.response is None or q.fraction is None else float(q.fraction))
+                 for q in paper.questions}
+    theta, se, on_ten = adaptive.result(delivered, fractions)
+    return replace(paper, theta=theta, theta_se=se,
+                   score=scoring.round_score(scoring.to_decimal(round(on_ten, 6)), rounding))
 
 
 def score_attempt(attempt: Attempt, answers: dict[int, Any] | None = None) -> Result:
@@ -223,7 +239,7 @@ def score_attempts(attempts: list[Attempt]) -> list[Result]:
         questions = _questions(paper_of[attempt.candidate_id])
         paper = scoring.score_paper(questions, answers.get(attempt.id, {}), exam.score_rounding.value, corrections,
                                     _manual_fractions(attempt, questions, essays.get(attempt.id, {})))
-        scored.append((attempt, paper, "submit"))
+        scored.append((attempt, _adaptive(paper_of[attempt.candidate_id], paper, exam.score_rounding.value), "submit"))
     return _store_many(scored)
 
 

@@ -243,6 +243,16 @@ class ExamPageHelpers:
             return dict(key["values"])
         if q["type"] == "numeric":
             return format(Decimal(str(key["value"])).normalize(), "f").replace(".", ",")
+        if q["type"] == "multiple_response":
+            return list(key["correct"])
+        if q["type"] == "text_entry":
+            return key["accepted"][0]
+        if q["type"] == "matching":
+            return dict(key["pairs"])
+        if q["type"] == "ordering":
+            return list(key["order"])
+        if q["type"] == "extended_text":   # the demo exam's essay: some text (a teacher marks it later)
+            return "Giải x^2 - 2x = 0 được x = 0, x = 2; S = 4/3."
         raise AssertionError(f"no answer for {q['type']}")
 
     @staticmethod
@@ -257,6 +267,8 @@ class ExamPageHelpers:
             return values
         if q["type"] == "numeric":
             return "9999"
+        if q["type"] == "extended_text":
+            return "Không biết."
         raise AssertionError(q["type"])
 
     @staticmethod
@@ -279,6 +291,22 @@ class ExamPageHelpers:
             section.locator("input.answer-input").fill(response)
         elif q["type"] == "extended_text":
             section.locator("textarea.answer-essay").fill(response)
+        elif q["type"] == "multiple_response":
+            for option in section.locator("input[type=checkbox]").all():
+                option.set_checked(option.get_attribute("value") in response)
+        elif q["type"] == "text_entry":
+            section.locator("input.answer-input").fill(response)
+        elif q["type"] == "matching":
+            selects = section.locator(".match-sources select")
+            for i, source in enumerate(q["body"]["sources"]):
+                if source["id"] in response:
+                    selects.nth(i).select_option(response[source["id"]])
+        elif q["type"] == "ordering":
+            # With the move buttons, as a keyboard user would: each choice up to its place.
+            for place, choice_id in enumerate(response):
+                item = section.locator(f'.order-list li[data-id="{choice_id}"]')
+                while section.locator(".order-list li").nth(place).get_attribute("data-id") != choice_id:
+                    item.locator("[data-up]").click()
         else:
             raise AssertionError(q["type"])
 

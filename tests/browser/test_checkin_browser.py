@@ -101,7 +101,7 @@ def test_card_check_in_at_the_kiosk_opens_the_exam_page(live_contexts, live_sock
         assert answer["outcome"] == "verified", answer
         assert answer["candidate"]["full_name"] == d["name"] == "Nguyễn Văn An"
         assert answer["candidate"]["candidate_number"] == d["number"]
-        assert f"Checked in: {d['name']} ({d['number']})" in said
+        assert f"Đã điểm danh: {d['name']} ({d['number']})" in said
 
         # The browser the kiosk opened ends on the candidate's exam page, at the first question.
         (page,) = opened

@@ -1,8 +1,8 @@
 """The exam page's all-on-one-page mode and the blind essay-marking page, in a real headless
 Chromium against a real Socket.IO server.
 
-The demo exam is set to show every question on one page, with the demo bank's essay in place of
-its last question. A candidate answers all ten questions on that one page (the essay typed in its
+The demo exam is set to show every question on one page, with the demo bank's English essay in
+place of its own (math) essay, whose rubric the marks below are written for. A candidate answers all ten questions on that one page (the essay typed in its
 text box), the answers are saved (a reload shows them again from the server) and the exam is
 submitted; the result holds every answer, the essay pending. A teacher opens the essay-marking
 page: the essay is shown by its anonymous code only (the candidate's name and number are nowhere
@@ -28,8 +28,8 @@ CRITERIA = ["1.5", "1", "0.5", "1"]                  # of 2, 1, 1, 1: 4 of 5
 
 @pytest.fixture
 def essay_exam(demo_exam_factory, app, users):
-    """The demo exam, all questions on one page, the demo essay as its last question (1 point), the
-    room started (as the proctor would); its first candidate."""
+    """The demo exam, all questions on one page, the demo English essay in place of its essay (1
+    point), the room started (as the proctor would); its first candidate."""
     from sqlalchemy import select
 
     from exam_server.bank.models import Item, ItemVersion
@@ -42,8 +42,8 @@ def essay_exam(demo_exam_factory, app, users):
         exam.delivery_mode = DeliveryMode.ALL_ON_PAGE
         essay = session.scalar(select(Item).where(Item.identifier == ESSAY_IDENTIFIER))
         (form,) = exam.forms
-        last = max(form.items, key=lambda entry: entry.position)
-        last.item_version = session.get(ItemVersion, essay.latest_version_id)
+        own = next(entry for entry in form.items if entry.item_version.item_type == "extended_text")
+        own.item_version = session.get(ItemVersion, essay.latest_version_id)
         room = exams.list_rooms(exam)[0]
         session.add(RoomSession(exam_id=exam.id, room_id=room.id, started_at=datetime.now(UTC),
                                 started_by_id=users["proctor1"]))

@@ -5,7 +5,8 @@ proctor1 (a second P01 is refused with the API's message on the page), sets the 
 by username, edits the settings (a refusal shows the API's message), uploads a roster CSV with a
 bad date (the per-row report is shown, nothing is imported), then the good roster (the candidates
 appear), sets the blueprint, assembles one form from an approved bank and publishes: the status
-badge and the lifecycle buttons follow. Last, a kiosk of P01 is enrolled from its .pem file and
+badge and the lifecycle buttons follow, and the draft's checklist ("before it can be published")
+ticks each step as it is done, without a reload. Last, a kiosk of P01 is enrolled from its .pem file and
 revoked. Every action goes through the JSON APIs from
 static/js/admin-exams.js.
 """
@@ -22,6 +23,12 @@ from tests.server.test_exams import BLUEPRINT, ROWS, csv_bytes
 from tests.server.test_exams_assembly import seed_bank
 
 pytestmark = pytest.mark.browser
+
+
+def steps(page) -> dict[str, str]:
+    """The draft's checklist as shown: step -> "true" (done) or "false"."""
+    return {li.get_attribute("data-step"): li.get_attribute("data-done")
+            for li in page.locator("[data-checklist] [data-step]").all()}
 
 
 def test_admin_creates_fills_and_publishes_an_exam(chromium, live_server, log_in_page, client, token_for):
@@ -55,6 +62,10 @@ def test_admin_creates_fills_and_publishes_an_exam(chromium, live_server, log_in
         assert page.locator("h1").inner_text() == "Kiểm tra giữa kỳ Toán 12"
         assert page.locator("[data-exam-status]").get_attribute("data-exam-status") == "draft"
         assert page.locator("[data-transition]").count() == 0
+        # A draft says what it still needs before it can be published; each step is ticked as it is done.
+        assert "Trước khi có thể công bố" in page.inner_text("[data-section=head]")
+        assert steps(page) == {"window": "true", "rooms": "false", "proctors": "false", "roster": "false",
+                               "seating": "false", "blueprint": "false", "forms": "false"}
 
         # A room with proctor1; the same name again is refused with the API's message.
         room = page.locator('[data-form="room"]')
@@ -62,6 +73,8 @@ def test_admin_creates_fills_and_publishes_an_exam(chromium, live_server, log_in
         room.locator('[name="proctors"]').fill("proctor1")
         room.locator('button[type="submit"]').click()
         page.wait_for_selector('tr[data-room-name="P01"] [data-proctors]:has-text("proctor1")')
+        page.wait_for_selector('[data-step="rooms"][data-done="true"]')
+        assert steps(page)["proctors"] == "true"
         room = page.locator('[data-form="room"]')
         room.locator('[name="name"]').fill("P01")
         room.locator('button[type="submit"]').click()
@@ -76,6 +89,7 @@ def test_admin_creates_fills_and_publishes_an_exam(chromium, live_server, log_in
         proctors.locator('[name="proctors"]').fill("")
         proctors.locator('button[type="submit"]').click()
         page.wait_for_selector('tr[data-room-name="P01"] [data-proctors]:has-text("Chưa có")')
+        page.wait_for_selector('[data-step="proctors"][data-done="false"]')          # a room without a proctor
         proctors = page.locator('[data-form="proctors"]')
         proctors.locator('[name="proctors"]').fill("proctor1")
         proctors.locator('button[type="submit"]').click()
@@ -112,11 +126,13 @@ def test_admin_creates_fills_and_publishes_an_exam(chromium, live_server, log_in
         assert "Đã nhập 3 thí sinh." in page.locator('[data-form="roster"] [data-status]').inner_text()
         first = page.locator('tr[data-candidate="010001"]').inner_text()
         assert "Nguyễn Văn An" in first and "05/03/2008" in first and "P01" in first and "12A1" in first
+        assert steps(page)["roster"] == "true" and steps(page)["proctors"] == "true"
 
         # Blueprint, assembly, publish.
         page.locator("#blueprint-json").fill(json.dumps(BLUEPRINT, ensure_ascii=False))
         page.locator('[data-form="blueprint"] button[type="submit"]').click()
         page.wait_for_selector('[data-form="blueprint"] [data-status]:has-text("Xong.")')
+        assert steps(page)["blueprint"] == "true" and steps(page)["forms"] == "false"
         page.locator('[data-form="assemble"] button[type="submit"]').click()
         page.wait_for_selector('[data-exam-status="assembled"]')
         assert page.locator("tr[data-form-code]").count() == 1

@@ -66,7 +66,8 @@ def test_demo_bank_covers_the_brief():
     assert set(types) == {"single_choice", "multiple_response", "true_false_cluster", "numeric", "text_entry",
                           "extended_text", "matching", "ordering"}
     assert types.most_common(1)[0][0] == "single_choice"
-    assert types["numeric"] >= 3 and types["extended_text"] == 1
+    assert types["numeric"] >= 3 and types["extended_text"] == 2     # the English essay, the math exam's
+    assert {r["metadata"]["subject"] for r in RECORDS if r["content"]["type"] == "extended_text"} == {"math", "english"}
     tf_subjects = [r["metadata"]["subject"] for r in RECORDS if r["content"]["type"] == "true_false_cluster"]
     assert len(tf_subjects) >= 3 and set(tf_subjects) <= {"math", "physics"}
     subjects = Counter(r["metadata"]["subject"] for r in RECORDS)
@@ -189,3 +190,13 @@ def test_english_answers():
     ordered = [choices[i] for i in key_of("demo-anh12-paragraph-order-01")["order"]]
     assert ordered[0].startswith("<p>Social media") and ordered[-1].startswith("<p>Therefore")
     assert key_of("demo-anh12-word-form-01")["accepted"] == ["environmental"]
+
+
+def test_math_essay_rubric_states_the_right_area():
+    """demo-toan12-tu-luan-01: the area between y = x^2 - 2x and the x-axis, integrated by hand here:
+    the parabola is below the axis on [0; 2], so S = [x^2 - x^3/3] from 0 to 2 = 4 - 8/3 = 4/3."""
+    rubric = BY_ID["demo-toan12-tu-luan-01"]["content"]["key"]["rubric"]
+    area = (Fraction(2) ** 2 - Fraction(2) ** 3 / 3) - 0
+    assert area == Fraction(4, 3)
+    assert any("4/3" in criterion["description"] for criterion in rubric)
+    assert "x = 0 và x = 2" in rubric[0]["description"]          # the roots of x^2 - 2x

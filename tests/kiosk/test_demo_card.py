@@ -30,6 +30,15 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+def _last_checkin_face(database: Path) -> dict:
+    import json
+    import sqlite3
+
+    with sqlite3.connect(database) as db:
+        (face,) = db.execute("SELECT face FROM checkins ORDER BY id DESC LIMIT 1").fetchone()
+    return json.loads(face)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -110,21 +119,25 @@ def test_demo_starts_the_card_and_its_command_checks_in(pcsc_service, tmp_path):
         _wait_for(lambda: _serving(f"http://127.0.0.1:{port}/"), 10, "the demo did not serve", log)
         printed = log.read_text()
         assert f"Simulated card: Nguyễn Văn An (CCCD 001096012345) is in the reader '{VIRTUAL_READER}'" in printed
-        assert f'"exam page: http://127.0.0.1:{port}/exam#token=..."' in printed
+        assert f'"Trang làm bài: http://127.0.0.1:{port}/exam#token=..."' in printed
         children = _children(demo.pid)
 
         argv = shlex.split(line)
         assert Path(argv[0]).name == "exam-kiosk" and argv[1] == "run"
         assert argv[argv.index("--server") + 1] == f"http://127.0.0.1:{port}"
         assert argv[argv.index("--reader") + 1] == VIRTUAL_READER
+        assert Path(argv[argv.index("--photo-image") + 1]).name == "demo-live-photo.jpg"   # the camera's frame
         if argv[0] == "exam-kiosk":  # on PATH: run the one of this environment
             argv[:1] = _program("exam-kiosk")
         kiosk = subprocess.run(argv, check=False, cwd=REPO, env=env, capture_output=True, text=True,
                                encoding="utf-8", timeout=30)
         assert kiosk.returncode == 0, kiosk.stdout + kiosk.stderr
-        assert "Checked in: Nguyễn Văn An (TS004)" in kiosk.stdout.splitlines()
-        url = rf"^exam page: http://127\.0\.0\.1:{port}/exam#token=[\w-]+$"
+        assert "Đã điểm danh: Nguyễn Văn An (TS004)" in kiosk.stdout.splitlines()   # the kiosk speaks Vietnamese
+        url = rf"^Trang làm bài: http://127\.0\.0\.1:{port}/exam#token=[\w-]+$"
         assert re.search(url, kiosk.stdout, re.MULTILINE), kiosk.stdout
+        # The live photo was sent and compared with the card's portrait: the same (drawn) face.
+        face = _last_checkin_face(tmp_path / "instance" / "exam.db")
+        assert face["status"] == "compared" and face["match"] is True, face
 
         # The exam page's Socket.IO works on the demo's server, over websocket and over polling:
         # the candidate's token connects to /student and the attempt's state arrives.
@@ -178,9 +191,11 @@ def test_no_card_prints_the_command_without_starting_anything(tmp_path):
     with demo_card(tmp_path, say=said.append, enabled=False) as card:
         assert card is None and said == []
     info = DemoCheckin(kiosk_id=3, key=tmp_path / "k.key", qr_image=tmp_path / "qr.png", pki_dir=tmp_path / "pki",
-                       full_name="Nguyễn Văn An", candidate_number="TS004")
+                       full_name="Nguyễn Văn An", candidate_number="TS004", portrait=tmp_path / "portrait.jpg",
+                       live_photo=tmp_path / "live.jpg")
     lines = checkin_lines(info, "http://127.0.0.1:5000", "off")
     assert "simulate-card --port 35964" in lines[0]
     assert shlex.split(lines[1])[1:] == [
         "run", "--server", "http://127.0.0.1:5000", "--kiosk-id", "3", "--key", str(tmp_path / "k.key"),
-        "--qr-image", str(tmp_path / "qr.png"), "--reader", "Virtual PCD 00 01", "--once"]
+        "--qr-image", str(tmp_path / "qr.png"), "--photo-image", str(tmp_path / "live.jpg"),
+        "--reader", "Virtual PCD 00 01", "--once"]

@@ -12,6 +12,7 @@ import cv2
 import pytest
 from kiosk_helpers import qr_text
 
+from kiosk_client import i18n
 from kiosk_client.camera import SimulatedCamera, make_qr_image
 from kiosk_client.card.simulated import SimulatedReader
 from kiosk_client.checkin import CheckinError, KioskFlow, ServerClient, canonical_json, load_key, make_key
@@ -32,10 +33,17 @@ class FakeServer(ServerClient):
         self.key.public_key().verify(base64.b64decode(body["signature"]), canonical_json(body))
         self.bodies.append(body)
         if self.refuse:
-            raise CheckinError("server_refused", f"server refused ({self.refuse['error']}): {self.refuse['message']}",
-                               self.refuse.get("reasons"))
+            raise CheckinError("server_refused", f"Server refused ({self.refuse['error']}): {self.refuse['message']}",
+                               self.refuse.get("reasons"), self.refuse.get("outcome"))
         return {"outcome": "verified", "token": "tok", "exam_url": "/exam#token=tok",
                 "candidate": {"id": 1, "full_name": "Nguyễn Văn An", "candidate_number": "010001"}}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the flow's messages in English (`--lang en`); the Vietnamese default is
+    tests/kiosk/test_kiosk_i18n.py's."""
+    i18n.use("en")
 
 
 @pytest.fixture
@@ -80,11 +88,11 @@ def test_check_in_signs_the_evidence_and_opens_the_exam_page(make_card, profile,
 
 
 @pytest.mark.parametrize("case, kind, text", [
-    ("no_card", "no_card", "no card"),
+    ("no_card", "no_card", "No card on the reader"),
     ("bad_qr", "unreadable_qr", "not a CCCD"),
     ("wrong_key", "wrong_key", "wrong key after"),
     ("removed_mid_read", "card_removed", "card removed"),
-    ("refused", "server_refused", "server refused (mismatch)"),
+    ("refused", "server_refused", "Server refused (mismatch)"),
 ])
 def test_failures_have_clear_messages(make_card, profile, key, case, kind, text):
     refuse = {"error": "mismatch", "message": "date of birth differs", "reasons": ["date of birth differs"]}
@@ -109,7 +117,7 @@ def test_blank_camera_is_unreadable_qr(make_card, profile, key, monkeypatch):
     monkeypatch.setattr("kiosk_client.checkin.time.sleep", lambda s: None)
     flow, _, _ = _flow(make_card, profile, FakeServer(key))
     flow.camera = SimulatedCamera(np.full((100, 100), 255, np.uint8))
-    with pytest.raises(CheckinError, match="could not read the QR code"):
+    with pytest.raises(CheckinError, match="Could not read the QR code"):
         flow.check_in()
 
 
@@ -159,11 +167,11 @@ def test_exam_kiosk_run_once_through_pcscd(vcard, live_server, app, client, toke
     cv2.imwrite(str(qr_png), make_qr_image(qr_text(profile)))
     capsys.readouterr()
     vcard.start()
-    rc = main(["run", "--server", live_server, "--kiosk-id", str(kiosk_id), "--key", str(key_file),
+    rc = main(["--lang", "en", "run", "--server", live_server, "--kiosk-id", str(kiosk_id), "--key", str(key_file),
                "--qr-image", str(qr_png), "--reader", vcard.reader, "--card-timeout", "10", "--once"])
     out, err = capsys.readouterr()
     assert rc == 0, out + err
-    url = next(line.split("exam page: ", 1)[1] for line in out.splitlines() if line.startswith("exam page: "))
+    url = next(line.split("Exam page: ", 1)[1] for line in out.splitlines() if line.startswith("Exam page: "))
     assert url.startswith(f"{live_server}/exam#token=")
     from exam_server.live.tokens import active_token
 
@@ -180,7 +188,7 @@ def test_live_photo_is_sent_as_jpeg(make_card, profile, key):
     flow.photo_camera, flow.photo_delay = SimulatedCamera(np.full((60, 40, 3), 128, np.uint8)), 0
     flow.check_in()
     assert base64.b64decode(server.bodies[0]["live_photo"]).startswith(b"\xff\xd8\xff")
-    assert "look at the camera" in " ".join(said)
+    assert "Look at the camera" in " ".join(said)
 
 
 def _typing(*answers):

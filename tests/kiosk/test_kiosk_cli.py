@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk_client.cli import RUN_NEEDS_KEY, main
+from kiosk_client.cli import main
 
 
 def test_help_lists_subcommands(capsys):
@@ -23,7 +23,13 @@ def test_help_lists_subcommands(capsys):
 
 def test_run_without_a_key_says_how_to_make_one(capsys):
     assert main(["run", "--server", "http://127.0.0.1:5000", "--kiosk-id", "K1"]) == 2
-    assert capsys.readouterr().err.strip() == RUN_NEEDS_KEY
+    # Vietnamese by default (the kiosk's catalogue), English with --lang en, before or after `run`.
+    assert capsys.readouterr().err.strip() == ("exam-kiosk run: cần --key FILE (khóa bí mật của máy điểm danh; "
+                                               "tạo bằng --make-key)")
+    english = "exam-kiosk run: give --key FILE (the kiosk's private key; create one with --make-key)"
+    for argv in (["--lang", "en", "run"], ["run", "--lang", "en"]):
+        assert main([*argv, "--server", "http://127.0.0.1:5000", "--kiosk-id", "K1"]) == 2
+        assert capsys.readouterr().err.strip() == english
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -25,6 +25,32 @@ def test_db_upgrade_and_create_user(cli_env, capsys):
         main(["create-user", "cli-admin", "--role", "admin", "--password", "long enough pw"])
 
 
+def test_the_schema_is_migrated_before_the_app_is_built(tmp_path, monkeypatch, capsys):
+    """create_app starts the live relay and the deadline sweeper, which read the live tables at
+    once: on a new database `db upgrade`, `run` and `demo` migrate first, then build the app."""
+    from sqlalchemy import create_engine, inspect
+
+    import exam_server.app
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    monkeypatch.setenv("EXAM_DATABASE_URL", url)
+    monkeypatch.setenv("EXAM_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("EXAM_SECRET_KEY", "cli-test")
+    tables_when_built = []
+    real_create_app = exam_server.app.create_app
+
+    def create_app(config=None):
+        engine = create_engine(url)
+        tables_when_built.append(set(inspect(engine).get_table_names()))
+        engine.dispose()
+        return real_create_app({**(config or {}), "LIVE_BACKGROUND": False})
+
+    monkeypatch.setattr(exam_server.app, "create_app", create_app)
+    assert main(["db", "upgrade"]) == 0
+    (tables,) = tables_when_built
+    assert {"live_events", "attempts", "alembic_version"} <= tables
+
+
 def test_demo_loads_items_and_is_idempotent(cli_env, capsys):
     assert main(["demo", "--no-serve"]) == 0
     first = capsys.readouterr().out

@@ -81,7 +81,17 @@ function examBody(form) {
     opens_at: when("opens_at"), closes_at: when("closes_at"),
     duration_minutes: whole("duration_minutes"), delivery_mode: value("delivery_mode"),
     ...(form.elements.score_rounding ? { score_rounding: value("score_rounding") } : {}),
+    ...(form.elements.adaptive ? { adaptive: adaptiveRules(form, whole) } : {}),
   };
+}
+
+// An adaptive exam's rules (docs/protocol.md, "Adaptive exams"), or null for a fixed-form exam.
+function adaptiveRules(form, whole) {
+  if (!form.elements.adaptive.checked) return null;
+  const rules = { max_items: whole("adaptive_max_items"), min_items: whole("adaptive_min_items") };
+  const se = form.elements.adaptive_se_target.value.trim();
+  rules.se_target = se === "" ? null : Number(se);
+  return rules;
 }
 
 // --- proctors by username --------------------------------------------------------------------
@@ -99,6 +109,8 @@ function proctorIds(text) {
 }
 
 // --- reloading parts of the page ---------------------------------------------------------------
+// "head" holds the lifecycle and the draft's checklist ("before it can be published"): every form
+// that changes a step of it (rooms, proctors, roster, blueprint) refreshes it too.
 
 async function refresh(sections) {
   const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
@@ -191,7 +203,7 @@ const handlers = {
     return act(form, () => api(`${base}/rooms`, {
       method: "POST",
       json: { name: form.elements.name.value, kiosk_count: kiosks === "" ? 0 : Number(kiosks), proctor_ids: proctors.ids },
-    }), { sections: ["rooms", "kiosks"], locate: () => document.querySelector('[data-form="room"]') });
+    }), { sections: ["rooms", "kiosks", "head"], locate: () => document.querySelector('[data-form="room"]') });
   },
 
   proctors: (form) => {
@@ -199,7 +211,7 @@ const handlers = {
     if (proctors.error) { say(statusOf(form), proctors.error, true); return null; }
     const room = form.dataset.room;
     return act(form, () => api(`${base}/rooms/${room}/proctors`, { method: "PUT", json: { proctor_ids: proctors.ids } }),
-      { sections: ["rooms"], locate: () => document.querySelector(`[data-form="proctors"][data-room="${room}"]`) });
+      { sections: ["rooms", "head"], locate: () => document.querySelector(`[data-form="proctors"][data-room="${room}"]`) });
   },
 
   roster: async (form) => {
@@ -222,7 +234,7 @@ const handlers = {
       return null;
     }
     return act(form, () => api(`${base}/blueprint`, { method: "PUT", json: blueprint }),
-      { sections: ["forms"], locate: () => document.querySelector('[data-form="blueprint"]') });
+      { sections: ["forms", "head"], locate: () => document.querySelector('[data-form="blueprint"]') });
   },
 
   assemble: (form) => {

@@ -8,6 +8,7 @@
 // nothing the student did.
 import { exchange } from "./admission-entry.js";
 import { emitWithAck, fmt, h, refusalCode } from "./api.js";
+import * as adaptive from "./exam-adaptive.js";
 import { renderItem, typesetMath, whenMathReady } from "./item-render.js";
 
 const S = JSON.parse(document.getElementById("i18n").textContent);
@@ -29,6 +30,7 @@ const state = {
   paused: false,
   finished: false,
   paper: null,
+  attempt: null,         // the attempt_state the paper was rendered from
   questions: new Map(),  // number -> {view, answer, section, navButton, flagButton, flagged}
   order: [],
   current: 0,            // index into order (one-per-page mode)
@@ -186,6 +188,35 @@ function renderPaper(attempt) {
     state.questions.set(q.number, { view: q, answer, section, navButton, flagButton, flagged: false });
   });
   whenMathReady(() => typesetMath(box));
+  state.attempt = attempt;
+  if (adaptive.isAdaptive(paper)) {     // at the open question (or the last one once done)
+    state.current = paper.questions.length - 1;
+    const note = adaptive.doneNote(paper, S);
+    if (note) box.prepend(h("p", { class: "flash success", "data-adaptive-done": "", text: note }));
+  }
+}
+
+// Adaptive exams: the answer's ack brought the next question; render again, keeping what is shown.
+function adaptiveAck(ack) {
+  if (!adaptive.applyAck(state.paper, ack)) return;
+  const shown = new Map([...state.questions].map(([n, q]) => [n, q.answer.getResponse()]));
+  renderPaper({ ...state.attempt, paper: state.paper });
+  for (const [n, q] of state.questions) if (shown.has(n) && shown.get(n) !== null) q.answer.setResponse(shown.get(n));
+  refreshNav();
+  setInteractive(!state.paused && !state.finished);
+}
+
+function adaptiveConfirm(number) {
+  const q = state.questions.get(number);
+  if (!q || !q.answer.isAnswered()) return;
+  queue({ kind: "answer", question: number, response: q.answer.getResponse(), client_seq: nextSeq() });
+  decorateAdaptive();
+}
+
+function decorateAdaptive() {
+  if (!adaptive.isAdaptive(state.paper)) return;
+  const waiting = new Set(loadPending().filter((e) => e.kind === "answer").map((e) => e.question));
+  adaptive.decorate(state.paper, state.questions, S, adaptiveConfirm, (n) => waiting.has(n));
 }
 
 function restore(attempt) {
@@ -255,11 +286,13 @@ function setInteractive(on) {
     q.flagButton.disabled = !on;
   }
   $("[data-submit]").disabled = !on;
+  if (on) decorateAdaptive();
 }
 
 // --- answering ------------------------------------------------------------------------------------
 function changed(number) {
   refreshNav();
+  if (adaptive.isAdaptive(state.paper)) { decorateAdaptive(); return; }   // sent when confirmed
   clearTimeout(state.debounce.get(number));
   state.debounce.set(number, setTimeout(() => {
     state.debounce.delete(number);
@@ -288,7 +321,7 @@ function emit(event, payload) {
   return emitWithAck(state.socket, event, payload, { timeoutMs: ACK_TIMEOUT_MS, connected: state.connected });
 }
 
-const PERMANENT = new Set(["bad_event", "unknown_question", "invalid_response"]);
+const PERMANENT = new Set(["bad_event", "unknown_question", "invalid_response", "question_closed"]);
 
 /** Send the unacknowledged events one at a time, lowest seq first. */
 async function flush() {
@@ -306,6 +339,7 @@ async function flush() {
       if (ack.ok) {
         state.lastError = null;
         dropPending(event.client_seq);
+        if (event.kind === "answer") adaptiveAck(ack);
       } else if (PERMANENT.has(ack.error)) {
         dropPending(event.client_seq);
         banner(fmt(S.refused, { q: event.question, message: ack.message || ack.error }), "error", true);
@@ -329,6 +363,7 @@ async function flush() {
   } finally {
     state.flushing = false;
     updateSaveState();
+    decorateAdaptive();
   }
 }
 
@@ -404,7 +439,7 @@ function onAttemptState(attempt) {
     return;
   }
   delete app.dataset.waiting;
-  if (first || !state.paper) renderPaper(attempt);
+  if (first || !state.paper || adaptive.grew(state.paper, attempt.paper)) renderPaper(attempt);
   restore(attempt);
   show("exam");
   setPaused(Boolean(attempt.paused) || attempt.status === "paused", attempt.pause_reason);

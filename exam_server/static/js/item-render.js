@@ -207,13 +207,15 @@ function matching(body, ctx) {
   const selects = [];
   const left = h("ol", { class: "match-sources" });
   (body.sources || []).forEach((source, i) => {
+    // The list's number and the source's own text name the select (a screen reader said only "1").
+    const label = `${ctx.name}-source-${i}`;
     const select = h("select", { disabled: !ctx.interactive, onchange: () => ctx.changed(),
-      "aria-label": `${i + 1}` },
+      "aria-labelledby": `${label}-n ${label}` },
       h("option", { value: "", text: s.choose }),
       targets.map((t, j) => h("option", { value: t.id, text: (LETTERS[j] || j + 1).toLowerCase() })));
     selects.push({ id: source.id, select });
-    left.append(h("li", {}, h("span", { class: "choice-letter", text: `${i + 1}.` }),
-      h("span", { class: "choice-html", html: source.html }), h("span", { class: "match-arrow", text: "→" }), select));
+    left.append(h("li", {}, h("span", { class: "choice-letter", id: `${label}-n`, text: `${i + 1}.` }),
+      h("span", { class: "choice-html", id: label, html: source.html }), h("span", { class: "match-arrow", text: "→" }), select));
   });
   const right = h("ol", { class: "match-targets" },
     targets.map((t, j) => h("li", {}, h("span", { class: "choice-letter", text: `${(LETTERS[j] || j + 1).toString().toLowerCase()}.` }),
