@@ -192,7 +192,8 @@ def get_result(sourced_id: str):
     if not exam_text.startswith("e") or not exam_text[1:].isdigit() or not student:
         raise NotFound(f"No result {sourced_id!r}.", "sourcedId")
     exam_id = int(exam_text[1:])
-    # The pseudonym is one-way: find it among the exam's results in the caller's scope.
+    # The pseudonym is one-way: find it among the exam's results in the caller's scope (a read
+    # of the exam's scored facts; a stored pseudonym column would make it one indexed row).
     for row in results(None, exam_id=exam_id)[0]:
         if row["sourcedId"] == sourced_id:
             return {"result": row}
