@@ -33,6 +33,7 @@ BLUEPRINT_MODULES = (
     "exam_server.analysis.pages",   # item analysis per exam and on the bank's item page, exports, calibration
     "exam_server.indicators.api",   # indicators, definitions, org units, officials' scopes, exports
     "exam_server.indicators.pages", # the dashboard and its wall mode
+    "exam_server.indicators.oneroster",  # OneRoster 1.2 gradebook results (REST, read-only) and CSV zip
     "exam_server.admission.api",    # short manual admission codes: issued by the proctor, typed by the candidate
     "exam_server.jobs.api",         # background jobs: status, progress, result, file
 )

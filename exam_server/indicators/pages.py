@@ -18,7 +18,10 @@ def js_strings() -> dict[str, str]:
             "count": _("Count"), "band": _("Band"), "group": _("School group"), "exam": _("Exam"),
             "urban": _("Urban"), "suburban": _("Suburban"), "remote": _("Remote"), "gap": _("Gap"),
             "change": _("Change since the previous exam"), "live": _("Live"), "offline": _("Reconnecting…"),
-            "error": _("The indicators could not be loaded.")}
+            "error": _("The indicators could not be loaded."), "topic": _("Topic"),
+            "level": _("Cognitive level"), "mastery": _("Mastery (%)"), "form": _("Form"),
+            "reliability": _("Reliability (alpha)"), "flagged": _("Flagged items"),
+            "no_analysis": _("No item analysis yet")}
 
 
 @bp.get("/dashboard")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from exam_server.core.db import session
+from exam_server.core.errors import NotFound
 from exam_server.indicators.models import IndicatorExam, IndicatorFlaggedItem, IndicatorFormQuality
 from exam_server.indicators.registry import QUALITY_BY_CODE
 
@@ -30,7 +31,11 @@ def analyze(exam_ids: Iterable[int], now: datetime) -> dict[str, int]:
     for exam_id in exam_ids:
         session.execute(delete(IndicatorFormQuality).where(IndicatorFormQuality.exam_id == exam_id))
         session.execute(delete(IndicatorFlaggedItem).where(IndicatorFlaggedItem.exam_id == exam_id))
-        analysis = exam_analysis(get_exam(exam_id))
+        try:
+            exam = get_exam(exam_id)
+        except NotFound:          # the exam is gone: its indicators stay, with no analysis
+            continue
+        analysis = exam_analysis(exam)
         if not analysis["n"] or not analysis["forms"]:
             continue          # nothing scored: absent, not zero
         counts["exams"] += 1

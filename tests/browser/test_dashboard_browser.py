@@ -81,3 +81,29 @@ def test_wall_mode_rotates_and_is_for_officials_too(app, live_contexts, log_in_p
     page.goto("/dashboard/wall?rotate=1")
     page.wait_for_function("document.querySelector('[data-indicator=registered] .dash-value')?.textContent === '5'")
     page.wait_for_selector('.wall-panel[data-panel="results"]:not([hidden])')
+
+
+def test_school_group_and_term_filters_and_the_quality_table(app, live_contexts, log_in_page):
+    from exam_server.core.db import session
+
+    with app.app_context():
+        load_units()
+        # 12A of S1 (urban): six scores, mean (2 + 4 + 5 + 7 + 8 + 10) / 6 = 6.0; Vùng Cao (remote): five 10s.
+        exam_id, c = bare_exam([("S1", "12A")] * 6 + [("S2", "")] * 5, subject="math")
+        _send(exam_id, c, [("score", i, Decimal(s)) for i, s in enumerate(["2", "4", "5", "7", "8", "10"])]
+              + [("score", 6 + i, Decimal(10)) for i in range(5)])
+        session.commit()
+
+    page = log_in_page(live_contexts.new(), "admin")
+    page.goto("/dashboard")
+    page.wait_for_selector("body[data-dashboard-ready]")
+    assert page.locator("#f-term option[value='2026-2027-HK1']").count() == 1
+    page.select_option("#f-group", "remote")
+    page.wait_for_function("document.querySelector('[data-indicator=score_mean] .dash-value')?.textContent === '10'")
+    page.select_option("#f-group", "urban")
+    page.wait_for_function("document.querySelector('[data-indicator=score_mean] .dash-value')?.textContent === '6'")
+    page.select_option("#f-term", "2026-2027-HK1")
+    page.wait_for_function("document.querySelector('[data-indicator=registered] .dash-value')?.textContent === '6'")
+    # No item analysis stored for the exam: the quality table says so, with no number.
+    page.wait_for_function("document.querySelector('#table-quality tbody')?.textContent.includes("
+                           "'Chưa có phân tích câu hỏi')")

@@ -206,3 +206,29 @@ def test_queued_deltas_survive_a_process_that_never_folds_them(app, db, tree):
     rebuild_cells([exam_id])
     assert cells_of(exam_id) == folded
     db.rollback()
+
+
+def test_a_large_fold_batch_is_one_statement_of_arrays(db):
+    """A storm's pass over a national tree: 3,000 cells x 23 columns is more than the 65,535 bind
+    parameters a PostgreSQL statement may carry as a multi-row VALUES; bound as arrays it is 23."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from exam_server.indicators.deltas import write
+    from exam_server.indicators.models import CELL_COUNTERS, IndicatorCell, IndicatorExam, IndicatorScoreBin
+
+    db.add(IndicatorExam(exam_id=77, title="x", subject="math", grade=12, school_year="2026-2027",
+                         month="2026-12", opens_at=datetime(2026, 12, 1, tzinfo=UTC), revision=0))
+    db.flush()
+    cells = {(77, unit, ""): [1] * len(CELL_COUNTERS) for unit in range(1, 3001)}
+    bins = {(77, unit, "", 500): 2 for unit in range(1, 3001)}
+    with _Counted(db) as statements:
+        assert write(cells, bins) == {77}
+    assert len(statements) <= MOST_PER_FOLD[db.get_bind().dialect.name] - 1, statements
+    assert max(len(s) for s in statements) < 10_000
+    write(cells, bins)          # onto the same rows: the conflict branch adds
+    assert db.scalar(select(func.sum(IndicatorCell.registered)).where(IndicatorCell.exam_id == 77)) == 6000
+    assert db.scalar(select(func.sum(IndicatorScoreBin.n)).where(IndicatorScoreBin.exam_id == 77)) == 12000
+    assert db.scalar(select(IndicatorExam.revision).where(IndicatorExam.exam_id == 77)) == 2
+    db.rollback()

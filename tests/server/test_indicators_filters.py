@@ -62,7 +62,7 @@ def test_term_filter(client, token_for, two_terms):
 
 
 def test_school_group_filter(client, token_for, two_terms):
-    tree, first, _second = two_terms
+    _tree, first, _second = two_terms
     admin = token_for("admin")
     remote = _get(client, admin, f"/api/v1/indicators/summary?unit=P1&exam_id={first}&school_group=remote")
     assert remote["filters"] == {"exam_id": first, "school_group": "remote"}

@@ -145,3 +145,23 @@ def test_mastery_api(app, client, token_for):
     assert bad.status_code == 422
     definitions = client.get("/api/v1/indicators/definitions", headers=admin).get_json()
     assert {d["code"] for d in definitions["mastery"]} == {"mastery_topic", "mastery_level"}
+
+
+def test_the_commands(app, test_config, monkeypatch, capsys):
+    from exam_server.cli import main
+    from exam_server.core.db import session
+
+    with app.app_context():
+        load_units()
+        exam_id, _c, _versions = _hand_exam()
+        session.commit()
+    monkeypatch.setenv("EXAM_DATABASE_URL", test_config["DATABASE_URL"])
+    monkeypatch.setenv("EXAM_INSTANCE_PATH", test_config["INSTANCE_PATH"])
+    monkeypatch.setenv("EXAM_SECRET_KEY", "cli-test")
+    assert main(["indicators", "refresh-mastery", "--exam", str(exam_id)]) == 0
+    assert "mastery: 5 candidate(s) counted" in capsys.readouterr().out
+    assert main(["indicators", "refresh-mastery"]) == 0
+    assert "mastery: 0 candidate(s) counted" in capsys.readouterr().out
+    # An exam without forms has nothing the item analysis can read: absent, not zero.
+    assert main(["indicators", "analyze", "--exam", str(exam_id)]) == 0
+    assert "item analysis: 0 exam(s) analysed, 0 form(s), 0 flagged item(s)" in capsys.readouterr().out

@@ -12,7 +12,8 @@ from tests.conftest import ROLE_USERS
 
 SAMPLE_ARGS = {"identifier": "no-such-item", "number": 1, "action": "submit", "code": "en",
                "name": "0" * 64 + ".png", "filename": "css/app.css", "exam_id": 1, "room_id": 1,
-               "candidate_id": 1, "transition": "close", "user_id": 1, "unit_id": 1, "job_id": 1}
+               "candidate_id": 1, "transition": "close", "user_id": 1, "unit_id": 1, "job_id": 1,
+               "sourced_id": "e1-u1"}
 ROLES = ("admin", "teacher", "proctor", "student", "official")
 
 

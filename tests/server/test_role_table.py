@@ -126,6 +126,12 @@ POST /api/v1/org-units/import                                                A
 POST /api/v1/review/bulk                                                     AT
 GET /dashboard                                                               AO
 GET /dashboard/wall                                                          AO
+GET /ims/oneroster/gradebook/v1p2/export.zip                                 AO
+GET /ims/oneroster/gradebook/v1p2/lineItems                                  AO
+GET /ims/oneroster/gradebook/v1p2/lineItems/<sourced_id>                     AO
+GET /ims/oneroster/gradebook/v1p2/lineItems/<sourced_id>/results             AO
+GET /ims/oneroster/gradebook/v1p2/results                                    AO
+GET /ims/oneroster/gradebook/v1p2/results/<sourced_id>                       AO
 GET /proctor/exams/<int:exam_id>/rooms/<int:room_id>/admission-sheet         AP
 POST /proctor/exams/<int:exam_id>/rooms/<int:room_id>/admission-sheet        AP
 GET /results/exams/<int:exam_id>/export                                      AT
@@ -178,7 +184,7 @@ def _url(app, rule, exam, users):
     args = {"identifier": "no-such-item", "number": 1, "action": "submit", "code": "en",
             "name": "0" * 64 + ".png", "filename": "css/app.css", "exam_id": exam.exam_id, "room_id": exam.room_id,
             "candidate_id": exam.candidate(1), "transition": "close", "user_id": users["student1"],
-            "unit_id": 1, "job_id": 1}
+            "unit_id": 1, "job_id": 1, "sourced_id": "e1-u1"}
     with app.test_request_context():
         return url_for(rule.endpoint, **{a: args[a] for a in rule.arguments})
 

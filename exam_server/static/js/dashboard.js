@@ -2,6 +2,7 @@
 // cards, charts with their tables, the per-unit table and its exports, live updates.
 import { api } from "./api.js";
 import { definitions, live, loadDefinitions, nameOf, query, renderSummary, renderTrend, renderUnits } from "./dashboard-data.js";
+import { renderMastery, renderQuality } from "./dashboard-quality.js";
 
 const form = document.getElementById("dash-filters");
 const picker = document.getElementById("f-indicator");
@@ -48,7 +49,8 @@ async function refresh() {
   crumbs();
   exportLinks(f);
   running = Promise.all([renderSummary(f), renderUnits(f, picker.value, (unit) => { path.push(unit); refresh(); }),
-    renderTrend(f, picker.value === "score_distribution" ? "score_mean" : picker.value)]);
+    renderTrend(f, picker.value === "score_distribution" ? "score_mean" : picker.value),
+    renderMastery(f), renderQuality(f)]);
   await running;
   document.body.dataset.dashboardReady = String(Date.now());
 }
