@@ -659,7 +659,7 @@ function offerDraft() {
   try { draft = JSON.parse(localStorage.getItem(draftKey) || "null"); } catch { draft = null; }
   if (!draft || !draft.state || draft.state === initialState) return;
   const time = new Date(draft.saved_at).toLocaleString(document.documentElement.lang || undefined,
-    { timeZone: document.documentElement.dataset.timeZone || undefined, hourCycle: "h23" });   // the site's zone
+    { timeZone: document.body.dataset.timeZone || undefined, hourCycle: "h23" });   // the site's zone
   const restore = h("button", { type: "button", class: "button small", text: S.restore });
   const discard = h("button", { type: "button", class: "button subtle small", text: S.discard });
   restore.addEventListener("click", () => {

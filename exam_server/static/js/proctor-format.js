@@ -1,9 +1,9 @@
 // Times on the proctor's page: 24-hour, in the page's language (dd/mm/yyyy in Vietnamese), in the
-// site's time zone (base.html's data-time-zone, EXAM_TIME_ZONE), not the computer's: a school PC set
+// site's time zone (data-time-zone on base.html's body, EXAM_TIME_ZONE), not the computer's: a school PC set
 // to UTC still shows the room's clock, its window and its incidents in Vietnam time.
 
 const LANG = document.documentElement.lang || "vi";
-const ZONE = document.documentElement.dataset.timeZone || undefined;
+const ZONE = document.body.dataset.timeZone || undefined;
 const TIME = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: ZONE });
 const TIME_S = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
   timeZone: ZONE });
