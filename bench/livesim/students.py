@@ -128,9 +128,9 @@ class SimStudent:
                 if exc.code in ("bad_token", "attempt_finished"):
                     self.status = self.status or exc.code
                     return False
-                if exc.code == "server_busy":    # as the exam page: wait as told, 0.9x-1.1x
+                if exc.code == "server_busy":    # as the exam page: wait as told, spread 0.5x-1.5x
                     retry_s = (exc.data or {}).get("retry_after_seconds", 5)
-                    await asyncio.sleep(retry_s * (0.9 + 0.2 * self.rng.random()))
+                    await asyncio.sleep(retry_s * (0.5 + self.rng.random()))
                     continue
             except (TimeoutError, OSError, Closed, InvalidHandshake) as exc:   # a 502 while a process restarts
                 self.stats.refusals[type(exc).__name__] += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -31,7 +32,6 @@ from exam_server.live import services as live
 from exam_server.live.answers import Holder, token_active
 from exam_server.live.clock import is_due
 from exam_server.live.connections import Connection
-from exam_server.live.gate import ConnectGate
 from exam_server.live.models import FINISHED, Attempt, IncidentKind
 from exam_server.live.proctoring import require_candidate, require_room, text_value
 from exam_server.live.relay import PROCTOR, STUDENT, proctor_room
@@ -115,8 +115,9 @@ class StudentNamespace(_Base):
         super().__init__(STUDENT)
         self.runtime = runtime
         config = runtime.app.config
-        self.admitting = ConnectGate(config["LIVE_CONNECT_CONCURRENCY"], config["LIVE_CONNECT_WAIT_SECONDS"],
-                                     config["LIVE_CONNECT_RETRY_SECONDS"])
+        self.admitting = threading.BoundedSemaphore(config["LIVE_CONNECT_CONCURRENCY"])
+        self.wait_seconds = config["LIVE_CONNECT_WAIT_SECONDS"]
+        self.retry_seconds = config["LIVE_CONNECT_RETRY_SECONDS"]
 
     @property
     def registry(self):
@@ -128,11 +129,10 @@ class StudentNamespace(_Base):
         token = auth.get("token") if isinstance(auth, dict) else None
         device = auth.get("device") if isinstance(auth, dict) else None
         device = device if isinstance(device, str) and DEVICE.fullmatch(device) else None
-        if not self.admitting.enter():
+        if not self.admitting.acquire(timeout=self.wait_seconds):
             REFUSALS.labels(STUDENT, "connect", "server_busy").inc()
             raise ConnectionRefusedError("server_busy", {"error": "server_busy",
-                                                         "retry_after_seconds": self.admitting.refused()})
-        started = time.monotonic()
+                                                         "retry_after_seconds": self.retry_seconds})
         try:
             now = utcnow()
             refused, conn, state = self._admit(token, device, sid, now)
@@ -145,7 +145,7 @@ class StudentNamespace(_Base):
             log.exception("student connect failed")
             refused, conn, state = "internal_error", None, None
         finally:
-            self.admitting.leave(started)
+            self.admitting.release()
         if refused:
             REFUSALS.labels(STUDENT, "connect", refused).inc()
             log.warning("refused %s connect from %s: %s", STUDENT, sid, refused)

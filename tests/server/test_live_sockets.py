@@ -409,11 +409,11 @@ def test_a_connect_that_waits_too_long_is_refused_busy_and_comes_in_later(app, s
 
     token = session_token(app.test_client(), token_for("proctor1"), exam, exam.candidate(1))
     handler = sio.server.namespace_handlers["/student"]
-    handler.admitting.wait_seconds = 0.05
+    handler.wait_seconds = 0.05
     busy = REFUSALS.labels("/student", "connect", "server_busy")
     before = busy._value.get()
     taken = 0
-    while handler.admitting.slots.acquire(blocking=False):    # every turn taken by connects in progress
+    while handler.admitting.acquire(blocking=False):    # every turn taken by connects in progress
         taken += 1
     assert taken == app.config["LIVE_CONNECT_CONCURRENCY"]
     try:
@@ -423,5 +423,5 @@ def test_a_connect_that_waits_too_long_is_refused_busy_and_comes_in_later(app, s
             assert count(Attempt, Attempt.connection_sid.is_not(None)) == 0
     finally:
         for _ in range(taken):
-            handler.admitting.slots.release()
+            handler.admitting.release()
     assert student(app, sio, token).is_connected("/student")             # its turn came

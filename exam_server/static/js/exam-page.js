@@ -523,8 +523,8 @@ function connect() {
       : fmt(S.connect_failed, { error: code || (err && err.message) || "?" });
     if (state.paper) { updateSaveState(); $("[data-save-state]").title = text; } else message(text, "warning");
     // A refusal by the server is not retried by the client library: retry here. A busy server
-    // gives each screen its own time (it spreads the crowd); 0.9x-1.1x breaks the last ties.
-    const busyMs = 1000 * ((err && err.data && err.data.retry_after_seconds) || 5) * (0.9 + 0.2 * Math.random());
+    // says when; the wait is spread (0.5x-1.5x) so a room's screens do not come back together.
+    const busyMs = 1000 * ((err && err.data && err.data.retry_after_seconds) || 5) * (0.5 + Math.random());
     if (code) setTimeout(() => { if (!state.finished && !socket.connected) socket.connect(); },
       code === "exam_not_open" ? 15000 : code === "server_busy" ? busyMs : 3000);
   });
