@@ -37,6 +37,7 @@ class AttemptMove:
     at: datetime
     actor_id: int | None = None
     reason: str = ""
+    seconds_on_test: int | None = None   # set when the move finishes the attempt (its time, pauses out)
 
 
 # send(exam_id, moves=[AttemptMove, ...]): attempts changed status. Bulk operations (a room

@@ -170,11 +170,9 @@ def on_candidates_added(exam_id, candidate_ids, **_kw):
 
 
 def on_attempts_moved(exam_id, moves, **_kw):
-    from exam_server.live.stats import attempt_facts
-
     status = {m.candidate_id: m.to_status for m in moves}     # the last move of each wins
-    finished = [m.attempt_id for m in moves if m.to_status in ("submitted", "closed", "terminated")]
-    seconds = {a.candidate_id: a.seconds_on_test for a in attempt_facts(attempt_ids=finished)} if finished else {}
+    # A finishing move carries the time on test (no read of the attempts on the submit's path).
+    seconds = {m.candidate_id: m.seconds_on_test for m in moves if m.seconds_on_test is not None}
 
     def mutate(fact):
         fact.status = status[fact.candidate_id]

@@ -16,6 +16,7 @@ from exam_server.exams.models import Candidate, Exam, ExamStatus
 from exam_server.live import events, scoring
 from exam_server.live.clock import due_at_for, is_due, remaining_seconds
 from exam_server.live.models import FINISHED, Attempt, AttemptEvent, AttemptStatus, RoomSession
+from exam_server.live.stats import seconds_on_test
 
 A = AttemptStatus
 
@@ -50,7 +51,10 @@ def history_row(attempt: Attempt, action: str, now: datetime, *, actor_id: int |
     if to_status is not None:
         move_ = signals.AttemptMove(attempt_id=attempt.id, exam_id=attempt.exam_id, candidate_id=attempt.candidate_id,
                                     action=action, from_status=row.from_status, to_status=to_status.value, at=now,
-                                    actor_id=actor_id, reason=reason)
+                                    actor_id=actor_id, reason=reason,
+                                    seconds_on_test=seconds_on_test(attempt.started_at, attempt.finished_at,
+                                                                    attempt.paused_seconds)
+                                    if to_status in FINISHED else None)
     return row, move_
 
 

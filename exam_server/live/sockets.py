@@ -19,6 +19,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from exam_server.accounts.models import Role, User
 from exam_server.core import socket_guard
@@ -211,8 +212,10 @@ class StudentNamespace(_Base):
         return conn.paper
 
     def _attempt(self, conn: Connection, *, lock: bool = False) -> Attempt:
-        query = select(Attempt).where(Attempt.id == conn.attempt_id)
-        attempt = session.scalar(query.with_for_update() if lock else query)
+        # With its candidate (the room of the events it raises): no lazy load on a submit.
+        query = (select(Attempt).where(Attempt.id == conn.attempt_id)
+                 .options(joinedload(Attempt.candidate, innerjoin=True)))
+        attempt = session.scalar(query.with_for_update(of=Attempt) if lock else query)
         if attempt is None or attempt.connection_sid != conn.sid or not token_active(conn.token_hash):
             raise live.LiveError("bad_token", "This connection was replaced by a newer check-in.", "token", 401)
         return attempt

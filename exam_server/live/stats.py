@@ -18,7 +18,7 @@ class AttemptFacts(NamedTuple):
     seconds_on_test: int | None      # finished attempts: from start to finish, less the pauses
 
 
-def _seconds(started_at, finished_at, paused_seconds) -> int | None:
+def seconds_on_test(started_at, finished_at, paused_seconds) -> int | None:
     if started_at is None or finished_at is None:
         return None
     return max(0, int(round((finished_at - started_at).total_seconds() - (paused_seconds or 0))))
@@ -33,7 +33,7 @@ def attempt_facts(*, exam_ids: Iterable[int] | None = None,
     if attempt_ids is not None:
         query = query.where(Attempt.id.in_(list(attempt_ids)))
     return [AttemptFacts(row[0], row[1], row[2].value if hasattr(row[2], "value") else str(row[2]),
-                         _seconds(row[3], row[4], row[5]))
+                         seconds_on_test(row[3], row[4], row[5]))
             for row in session.execute(query)]
 
 
