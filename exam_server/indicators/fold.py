@@ -69,10 +69,13 @@ def _kick() -> None:
 
 
 def fold_all() -> None:
-    """Fold until the queue is empty (or another process holds the folder's lock); commits."""
+    """Fold what is queued (more passes only while they come back full: during a storm the next
+    pass waits for the interval, so it folds a batch, not a row at a time); commits."""
     try:
         while (folded := fold()) is not None and folded > 0:
             session.commit()
+            if folded < FOLD_BATCH:
+                break
         session.rollback()
     except Exception:
         session.rollback()
