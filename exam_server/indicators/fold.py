@@ -27,7 +27,7 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select, text
 
 from exam_server.core.db import AFTER_COMMIT, after_commit, after_commit_once, session
-from exam_server.indicators.deltas import write
+from exam_server.indicators.deltas import BinKey, CellKey, write
 from exam_server.indicators.models import CELL_COUNTERS, IndicatorDelta
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,6 @@ changed_listeners: list[Callable[[set[int]], None]] = []
 FOLD_LOCK = 0x65786D32      # the sweeper's is ...31: any constant no other advisory lock uses
 FOLD_BATCH = 5000           # queued rows per pass (a pass of a submit storm: a few hundred)
 
-CellKey = tuple[int, int, str]                 # exam, unit, school group
-BinKey = tuple[int, int, str, int]             # exam, unit, school group, score (hundredths)
 
 
 def enqueue(cells: dict[CellKey, list[int]], bins: dict[BinKey, int]) -> None:
@@ -110,14 +108,8 @@ def fold(batch: int = FOLD_BATCH) -> int | None:
     # kilobytes that psycopg parses again every time).
     exams = write({k: v for k, v in cells.items() if any(v)}, {k: n for k, n in bins.items() if n})
     exams |= {row.exam_id for row in rows}
-    _announce(exams)
+    mark_dirty(exams)
     return len(rows)
-
-
-def mark_dirty(exam_ids: set[int]) -> None:
-    """The dashboards of these exams are told after this transaction commits (the mastery
-    refresher writes its own cells)."""
-    _announce(set(exam_ids))
 
 
 def drop_queued(exam_ids: list[int]) -> None:
@@ -136,7 +128,9 @@ class _Announce:
             listener(set(self.exam_ids))
 
 
-def _announce(exam_ids: set[int]) -> None:
+def mark_dirty(exam_ids: set[int]) -> None:
+    """The dashboards of these exams are told after this transaction commits (a fold pass; the
+    mastery refresher, which writes its own cells)."""
     pending = session.info.get(AFTER_COMMIT, [])
     announce = next((c for c in pending if isinstance(c, _Announce)), None)
     if announce is None:
