@@ -437,9 +437,12 @@ def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *, time_
         raise Conflict("no_blueprint", "Set the exam's blueprint before assembling.", "blueprint")
     blueprint = Blueprint.from_dict(exam.blueprint)
     versions = {v.id: v for v in assembly_pool(exam)}
-    irt = {}
-    if exam.adaptive:
-        return _assemble_adaptive(exam, list(versions.values()), secret_key, progress)
+    irt, section = {}, []
+    if exam.adaptive:     # the whole exam adaptive, or the fixed part assembled as usual + the section's pool
+        _rows, fixed_part = adaptive.section_rows(exam, blueprint)
+        if fixed_part is None:
+            return _assemble_adaptive(exam, list(versions.values()), secret_key, progress)
+        blueprint, section = fixed_part, _adaptive_pool(exam, list(versions.values()))
     if blueprint.information_target:
         # imported here: analysis reads results, which read exams (no import cycle at load time)
         from exam_server.analysis.services import calibrated_parameters
@@ -461,7 +464,7 @@ def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *, time_
         row = ExamForm(exam_id=exam.id, code=form.code, index=form.index)
         session.add(row)
         session.flush()
-        for position, (version_id, points) in enumerate(form.items):
+        for position, (version_id, points) in enumerate([*form.items, *section]):
             session.add(ExamFormItem(form_id=row.id, position=position, item_version_id=int(version_id),
                                      points=float(points)))
         stored.append(row)
@@ -474,9 +477,7 @@ def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *, time_
 def _assemble_adaptive(exam: Exam, versions: list[ItemVersion], secret_key: str,
                        progress: Callable[..., None]) -> list[ExamForm]:
     """An adaptive exam's one form: its pool (exams/adaptive.py)."""
-    from exam_server.analysis.services import calibrated_parameters
-
-    chosen = adaptive.pool_items(exam, versions, calibrated_parameters([v.id for v in versions]))
+    chosen = _adaptive_pool(exam, versions)
     _drop_forms(exam)
     row = ExamForm(exam_id=exam.id, code="101", index=0)
     session.add(row)
@@ -487,6 +488,13 @@ def _assemble_adaptive(exam: Exam, versions: list[ItemVersion], secret_key: str,
     transition(exam, "assemble")
     assign_papers(exam, secret_key, progress)
     return [row]
+
+
+def _adaptive_pool(exam: Exam, versions: list[ItemVersion]) -> list[tuple[int, float]]:
+    """The adaptive section's pool, (version id, points) each, snapshotted on the exam."""
+    from exam_server.analysis.services import calibrated_parameters
+
+    return adaptive.pool_items(exam, versions, calibrated_parameters([v.id for v in versions]))
 
 
 def _jsonable(value: Any) -> Any:
@@ -539,8 +547,9 @@ def assign_papers(exam: Exam, secret_key: str, progress: Callable[..., None] = _
         seed = paper_lib.seed_for(exam.id, candidate.id, secret_key)
         paper = paper_lib.make_paper(entries[form.id], seed)
         state = step = None
-        if exam.adaptive:     # the pool's option orders; only the first question is given yet
-            paper.item_order[:], state = adaptive.first_paper(exam.id, papers.form_data(form.id), seed)
+        if exam.adaptive:     # the fixed questions (if any), then the section's first question
+            paper.item_order[:], state = adaptive.first_paper(exam.id, papers.form_data(form.id), seed,
+                                                              paper.item_order)
             step = 0
         session.add(CandidatePaper(candidate_id=candidate.id, form_id=form.id, seed=seed,
                                    item_order=paper.item_order, option_orders=paper.option_orders,
@@ -606,7 +615,7 @@ def reproduce_paper(candidate: Candidate, secret_key: str) -> dict[str, Any]:
     paper = get_paper(candidate)
     again = paper_lib.make_paper(_entries(paper.form), paper.seed)
     if paper.adaptive is not None:      # the questions given: the CAT replayed on the recorded answers
-        again.item_order[:] = adaptive.replay(papers.paper(candidate.id))["item_order"]
+        again.item_order[:] = adaptive.replay(papers.paper(candidate.id), again.item_order)["item_order"]
     expected_seed = paper_lib.seed_for(candidate.exam_id, candidate.id, secret_key)
     return {"seed": paper.seed, "seed_matches_key": paper.seed == expected_seed,
             "item_order": again.item_order, "option_orders": again.option_orders,
