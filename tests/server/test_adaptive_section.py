@@ -71,10 +71,12 @@ def section_exam(app, client, token_for, users, admin, rules=SECTION_RULES) -> d
                      closes_at=iso(now + timedelta(hours=5)), duration_minutes=90)
     room = add_room(client, admin, exam["id"], "P01", proctor_ids=[users["proctor1"]])
     assert upload(client, admin, exam["id"], csv_bytes(ROWS), "roster.csv").status_code == 200
+    versions = {}           # version id -> n (the row of TABLE)
     with app.app_context():
         for n, identifier in enumerate(bank["single_choice"]):
             version_id = session.scalar(select(ItemVersion.id).join(Item, Item.id == ItemVersion.item_id)
                                         .where(Item.identifier == identifier))
+            versions[version_id] = n
             a, b = TABLE[n]
             session.add(ItemCalibration(item_version_id=version_id, exam_id=exam["id"], model="2pl",
                                         parameters={"a": a, "b": b}, n_candidates=500, model_loglik=-1.0,
@@ -84,7 +86,8 @@ def section_exam(app, client, token_for, users, admin, rules=SECTION_RULES) -> d
     assert response.status_code == 200, response.get_json()
     assert client.post(f"/api/v1/exams/{exam['id']}/publish", headers=admin).status_code == 200
     candidates = client.get(f"/api/v1/exams/{exam['id']}/candidates", headers=admin).get_json()["candidates"]
-    return {"id": exam["id"], "room": room["id"], "candidates": {c["candidate_number"]: c["id"] for c in candidates}}
+    return {"id": exam["id"], "room": room["id"], "candidates": {c["candidate_number"]: c["id"] for c in candidates},
+            "versions": versions}
 
 
 def kind(question: dict) -> tuple[str, int]:
