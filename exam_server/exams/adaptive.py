@@ -1,22 +1,26 @@
 """Adaptive exams (computerized adaptive testing): the domain side, over item_bank.psychometrics.cat.
 
 An exam is adaptive when `exams.adaptive` holds its rules ({"rules": {max_items, min_items,
-se_target, randomesque_n}}). Assembling it makes ONE form, the pool: every approved version of the
-exam's subject and grade in one of the blueprint's cells with a calibration (analysis'
-item_calibrations), and snapshots each version's parameters and cell into `exams.adaptive["pool"]`,
-so a later calibration never changes a running exam. Content balancing targets the blueprint's
-cell counts (Kingsbury and Zara), exposure is randomesque, the EAP is N(0, 1)-prior.
+se_target, randomesque_n[, exposure, exposure_rate, section]}}). Without `section` the whole exam
+is adaptive: assembling it makes ONE form, the pool: every approved version of the exam's subject
+and grade in one of the blueprint's cells with a calibration (analysis' item_calibrations). With
+`section` (blueprint row numbers) only those rows are: the other rows are assembled into forms as
+for any exam and the section's pool is appended to every form. Either way each pool version's
+parameters, cell (and Sympson-Hetter K) are snapshotted into `exams.adaptive["pool"]`, so a later
+calibration never changes a running exam. Content balancing targets the blueprint's cell counts
+(Kingsbury and Zara), exposure is randomesque or Sympson-Hetter, the EAP is N(0, 1)-prior.
 
 A candidate's paper is the form's shuffle (option orders as for any paper) with `item_order`
-holding only the questions given so far, the last one open until answered, and the CAT state in
+holding the fixed questions (`adaptive["fixed"]` of them, none for a wholly adaptive exam), then
+the section's questions given so far, the last one open until answered; the CAT state is in
 `candidate_papers.adaptive`. Every other reader of papers (the live state, scoring, the review)
 therefore sees the questions the candidate was given, in their order, with nothing special.
 
-    first_paper(exam, entries, seed)    at assembly: the first question and the starting state
-    step(paper, response)               after an answer: the new state and the next question
-    advance(candidate_id, given, step)  the one UPDATE that records it (guarded by adaptive_step)
-    result(paper, fractions)            θ, its SE and the 0-10 score (expected score on the pool)
-    replay(paper)                       the paper again from its seed and recorded answers
+    first_paper(exam, form, seed, shuffled)   at assembly: fixed questions, the first adaptive one, the state
+    step(paper, response)                     after an answer: the new state and the next question
+    advance(candidate_id, given, step)        the one UPDATE that records it (guarded by adaptive_step)
+    result(paper, fractions, fixed)           θ, its SE and the 0-10 score
+    replay(paper, shuffled)                   the paper again from its seed and recorded answers
 """
 from __future__ import annotations
 
