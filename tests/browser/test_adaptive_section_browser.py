@@ -81,3 +81,35 @@ def test_an_adaptive_section_in_the_browser(app, live_contexts, client, token_fo
         assert result.theta == pytest.approx(theta, abs=1e-4) and result.theta_se == pytest.approx(se, abs=1e-4)
         assert float(result.score) == pytest.approx(score, abs=0.005)
         assert len(result.items) == FIXED + SECTION_RULES["max_items"]
+
+
+def test_admin_sets_an_adaptive_section_and_exposure(chromium, live_server, log_in_page, client, token_for):
+    """The exam form: rows as numbered on the blueprint form (from 1), stored 0-based."""
+    context = chromium.new_context(base_url=live_server, viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    context.set_default_timeout(10_000)
+    try:
+        page = log_in_page(context, "admin")
+        page.goto("/admin/exams")
+        form = page.locator("#new-exam")
+        form.locator('[name="title"]').fill("Kiểm tra có phần thích ứng")
+        form.locator('[name="subject"]').select_option("math")
+        form.locator('[name="grade"]').fill("12")
+        form.locator('[name="opens_at"]').fill("2096-06-11T07:30")
+        form.locator('[name="closes_at"]').fill("2096-06-11T11:30")
+        form.locator('[name="duration_minutes"]').fill("60")
+        assert "Phần thi thích ứng" in form.inner_text()
+        form.locator('[name="adaptive"]').check()
+        form.locator('[name="adaptive_max_items"]').fill("8")
+        form.locator('[name="adaptive_exposure"]').select_option("sympson_hetter")
+        form.locator('[name="adaptive_exposure_rate"]').fill("0.3")
+        form.locator('[name="adaptive_section"]').fill("1, 3")
+        form.locator('button[type="submit"]').click()
+        page.wait_for_url(re.compile(r"/admin/exams/\d+$"))
+        exam_id = int(page.url.rsplit("/", 1)[1])
+        body = client.get(f"/api/v1/exams/{exam_id}", headers=token_for("admin")).get_json()
+        assert body["adaptive"]["section"] == [0, 2] and body["adaptive"]["exposure"] == "sympson_hetter"
+        assert body["adaptive"]["exposure_rate"] == 0.3
+        assert page.locator('[name="adaptive_section"]').input_value() == "1, 3"
+        assert page.locator('[name="adaptive_exposure"]').input_value() == "sympson_hetter"
+    finally:
+        context.close()
