@@ -13,8 +13,16 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.test_adaptive_browser import _answer
-from tests.server.test_adaptive_section import FIXED, SECTION_POINTS, SECTION_RULES, TABLE, eap, \
-    most_informative, p_right, section_exam
+from tests.server.test_adaptive_section import (
+    FIXED,
+    SECTION_POINTS,
+    SECTION_RULES,
+    TABLE,
+    eap,
+    most_informative,
+    p_right,
+    section_exam,
+)
 
 pytestmark = pytest.mark.browser
 
