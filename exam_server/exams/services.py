@@ -159,6 +159,8 @@ def _apply(exam: Exam, data: dict[str, Any], *, creating: bool) -> None:
         exam.blueprint = None if data["blueprint"] is None else validate_blueprint(data["blueprint"])
     if "adaptive" in data:
         exam.adaptive = adaptive.validate_rules(data["adaptive"])
+    if exam.adaptive and exam.blueprint and {"adaptive", "blueprint"} & set(data):
+        adaptive.section_rows(exam, Blueprint.from_dict(exam.blueprint))    # the section fits (again at assembly)
     if exam.closes_at <= exam.opens_at:
         raise _bad("closes_at", "The exam must close after it opens.")
     window = (exam.closes_at - exam.opens_at).total_seconds() / 60

@@ -220,8 +220,16 @@ def test_statements_per_answer_in_a_section_exam(app, sio, client, token_for, us
 
 @pytest.mark.parametrize(("section", "message"), [([3], "no row 3"), ([0, 1, 2], "every row")])
 def test_a_section_must_fit_the_blueprint(client, admin, token_for, users, section, message):
+    from tests.server.test_exams import EXAM
+
+    rules = {**SECTION_RULES, "section": section}
+    response = client.post("/api/v1/exams", json={**EXAM, "blueprint": BLUEPRINT, "adaptive": rules}, headers=admin)
+    body = response.get_json()
+    assert response.status_code == 422 and body["field"] == "adaptive.section" and message in body["message"]
+    # a blueprint changed after the rules is checked again at assembly
     seed_bank(client, token_for)
-    exam = make_exam(client, admin, blueprint=BLUEPRINT, adaptive={**SECTION_RULES, "section": section})
+    exam = make_exam(client, admin, adaptive=rules)
+    assert client.put(f"/api/v1/exams/{exam['id']}/blueprint", json=BLUEPRINT, headers=admin).status_code == 200
     response = assemble(client, admin, exam["id"])
     body = response.get_json()
     assert response.status_code == 422 and body["field"] == "adaptive.section" and message in body["message"]
