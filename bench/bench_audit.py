@@ -5,9 +5,13 @@
 Creates a scratch database, migrates it, then times the same audited change (an account
 deactivated or reactivated: an UPDATE, the token revocation, the `account_changed` signal) committed
 one by one, first with the audit receivers disconnected (the baseline, in the same run), then with
-them connected (one SELECT ... FOR UPDATE of audit_head, one INSERT, one UPDATE more per commit).
-Sequential commits show the cost; --threads concurrent committers show the serialisation on the
-head row. Prints the SQL statements per commit too. Ends with `audit verify` over what was written.
+them connected: the entry queued (one INSERT into audit_pending per commit) and chained
+- right after each commit, in a transaction of its own (a process without a sequencer loop: a
+  command, a job worker), or
+- by the sequencer loop of a server process (core/drains), in batches, one process at a time.
+Sequential commits show the cost; --threads concurrent committers show whether audited commits
+wait on each other. Prints the SQL statements of the change's own transaction too. Ends with
+`audit verify` over what was written (every entry chained).
 """
 from __future__ import annotations
 
@@ -83,8 +87,9 @@ def main() -> None:
                           "INSTANCE_PATH": f"/tmp/{name}", "SOCKETIO_ASYNC_MODE": "threading"})
         from exam_server.accounts.services import create_user
         from exam_server.audit import receivers
-        from exam_server.audit.services import verify
-        from exam_server.core import signals
+        from exam_server.audit.services import SEQUENCER, chain_all, verify
+        from exam_server.core import drains, signals
+        from exam_server.core.extensions import socketio
         from exam_server.core.db import session
 
         with app.app_context():
@@ -93,11 +98,15 @@ def main() -> None:
             session.commit()
 
         rows = []
-        for label, connected in (("without audit (baseline)", False), ("with audit chain", True)):
+        for label, connected in (("without audit (baseline)", False), ("audit, chained per commit", True),
+                                 ("audit, sequencer loop", True)):
             if connected:
                 receivers.connect()
             else:
                 signals.account_changed.disconnect(receivers.on_account_changed)
+            if label == "audit, sequencer loop":
+                app.config["LIVE_BACKGROUND"] = True          # as in a server process
+                drains.start(app, socketio, SEQUENCER)
             statements = _statements(app, user_ids[0], admin_id)
             for threads in (1, args.threads):
                 timings, wall = _run(app, user_ids, admin_id, args.commits, threads)
@@ -107,8 +116,10 @@ def main() -> None:
         for label, threads, statements, median, p95, rate in rows:
             print(f"{label:28}{threads:>8}{statements:>12}{median:>11.2f}{p95:>9.2f}{rate:>11.0f}")
         with app.app_context():
+            chain_all()
             verdict = verify(session)
-        print(f"audit verify: {'intact' if verdict.ok else 'BROKEN'}, {verdict.checked} records")
+        print(f"audit verify: {'intact' if verdict.ok else 'BROKEN'}, {verdict.checked} records, "
+              f"{verdict.pending} pending")
         app.extensions["db_engine"].dispose()
         app.extensions["live_engine"].dispose()
     finally:

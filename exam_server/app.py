@@ -81,6 +81,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from exam_server.audit import receivers as audit_receivers
 
     audit_receivers.connect()       # the tamper-evident audit chain follows the domain signals
+    from exam_server.audit.services import SEQUENCER
+    from exam_server.core import drains
+
+    drains.start(app, socketio, SEQUENCER)          # this process's sequencer of the chain
 
     from exam_server import indicators
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 
 def cmd_audit_verify(args) -> int:
-    from exam_server.audit.services import verify
+    from exam_server.audit.services import chain_all, verify
     from exam_server.core.db import session
 
     with args.make_app(args).app_context():
+        chain_all()             # what commits queued and no sequencer has chained yet
         verdict = verify(session)
     if verdict.ok:
         print(f"audit chain intact: {verdict.checked} records")

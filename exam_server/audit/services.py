@@ -1,9 +1,13 @@
 """Appending to the audit chain and verifying it.
 
 Receivers (audit/receivers.py) only queue entries on the session; they are written in one go just
-before the transaction commits (SQLAlchemy's before_commit), so the head row is locked for the
-shortest time: one SELECT ... FOR UPDATE, one multi-row INSERT, one UPDATE per audited commit,
-whatever the number of entries. They commit or roll back with the change they describe.
+before the transaction commits (SQLAlchemy's before_commit) into `audit_pending`: one INSERT per
+audited commit, whatever the number of entries, committing or rolling back with the change they
+describe. The sequencer (`chain`, a core/drains drain: one process at a time, every
+AUDIT_CHAIN_INTERVAL_SECONDS or right after the commit where no loop runs) takes them out in id
+order, hashes them onto the chain and advances the head. Locking the head in every audited
+transaction (as before) held its row lock to each commit, so every submit of a storm waited for
+the one before.
 
 record hash = SHA-256 of: previous hash, id, time (ISO, UTC), kind, exam id, actor id, subject, data
 (each field on its own line), so editing, deleting, inserting or reordering a record breaks the
@@ -18,10 +22,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from exam_server.audit.models import GENESIS_HASH, AuditHead, AuditRecord
+from exam_server.audit.models import GENESIS_HASH, AuditHead, AuditPending, AuditRecord
+from exam_server.core import drains
+from exam_server.core.db import session
+
+CHAIN_LOCK = 0x65786D33      # core/drains: the sweeper's is ...31, the indicators' fold ...32
+CHAIN_BATCH = 5000
 
 PENDING = "audit_pending"
 
@@ -57,34 +66,63 @@ class Entry:
 
 def queue(db_session: Session, entry: Entry) -> None:
     """Add an entry to the chain when this transaction commits (dropped if it rolls back)."""
-    db_session.info.setdefault(PENDING, []).append(entry)
+    entries = db_session.info.setdefault(PENDING, [])
+    if not entries:
+        drains.queued(SEQUENCER)
+    entries.append(entry)
 
 
 def write_pending(db_session: Session) -> int:
-    """Append the queued entries to the chain (called before commit); returns how many."""
+    """Queue this transaction's entries for the sequencer (called before commit); returns how many."""
     entries: list[Entry] = db_session.info.pop(PENDING, [])
-    if not entries:
+    if entries:
+        db_session.execute(insert(AuditPending), [
+            {"at": e.at, "kind": e.kind, "exam_id": e.exam_id, "actor_id": e.actor_id, "subject": e.subject,
+             "data": canonical(e.data)} for e in entries])
+    return len(entries)
+
+
+def chain(batch: int = CHAIN_BATCH) -> int:
+    """Append up to `batch` pending entries to the chain, oldest first (flushes; the caller commits;
+    SEQUENCER's lock keeps other processes out). Returns how many."""
+    oldest = select(AuditPending.id).order_by(AuditPending.id).limit(batch)
+    if session.get_bind().dialect.name == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    taken = session.execute(delete(AuditPending).where(AuditPending.id.in_(oldest.scalar_subquery()))
+                            .returning(AuditPending.id, AuditPending.at, AuditPending.kind, AuditPending.exam_id,
+                                       AuditPending.actor_id, AuditPending.subject, AuditPending.data)).all()
+    if not taken:
         return 0
-    head = db_session.execute(select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
-                              .with_for_update()).one_or_none()
+    head = session.execute(select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
+                           .with_for_update()).one_or_none()
     if head is None:        # a database made by create_all (no migration): start the chain
-        db_session.add(AuditHead(id=1, last_id=0, last_hash=GENESIS_HASH))
-        db_session.flush()
+        session.add(AuditHead(id=1, last_id=0, last_hash=GENESIS_HASH))
+        session.flush()
         last_id, last_hash = 0, GENESIS_HASH
     else:
         last_id, last_hash = head
     rows = []
-    for entry in entries:
+    for _pending_id, at, kind, exam_id, actor_id, subject, data in sorted(taken):
         last_id += 1
-        data, prev_hash = canonical(entry.data), last_hash
-        last_hash = record_hash(prev_hash, last_id, entry.at, entry.kind, entry.exam_id, entry.actor_id,
-                                entry.subject, data)
-        rows.append({"id": last_id, "at": entry.at, "kind": entry.kind, "exam_id": entry.exam_id,
-                     "actor_id": entry.actor_id, "subject": entry.subject, "data": data,
-                     "prev_hash": prev_hash, "hash": last_hash})
-    db_session.execute(insert(AuditRecord), rows)
-    db_session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_id=last_id, last_hash=last_hash))
+        prev_hash = last_hash
+        last_hash = record_hash(prev_hash, last_id, at, kind, exam_id, actor_id, subject, data)
+        rows.append({"id": last_id, "at": at, "kind": kind, "exam_id": exam_id, "actor_id": actor_id,
+                     "subject": subject, "data": data, "prev_hash": prev_hash, "hash": last_hash})
+    session.execute(insert(AuditRecord), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_id=last_id, last_hash=last_hash))
     return len(rows)
+
+
+SEQUENCER = drains.Drain("audit", CHAIN_LOCK, CHAIN_BATCH, "AUDIT_CHAIN_INTERVAL_SECONDS", chain)
+
+
+def chain_all() -> None:
+    """Chain everything pending now (commits)."""
+    drains.drain_all(SEQUENCER)
+
+
+def pending_count(db_session: Session) -> int:
+    return db_session.scalar(select(func.count()).select_from(AuditPending)) or 0
 
 
 @dataclass
@@ -92,6 +130,7 @@ class Verdict:
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    pending: int = 0        # entries committed but not chained yet (the sequencer's lag)
 
     @property
     def ok(self) -> bool:
@@ -122,4 +161,4 @@ def verify(db_session: Session, batch: int = 5000) -> Verdict:
         return Verdict(checked, expected_id - 1 if head[0] == expected_id - 1 else head[0],
                        f"the head says record {head[0]}, the chain ends at record {expected_id - 1} "
                        "(records were removed from the end, or the head was edited)")
-    return Verdict(checked)
+    return Verdict(checked, pending=pending_count(db_session))

@@ -147,6 +147,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # more often than this, so a submit storm is folded in batches).
         "INDICATORS_FOLD_INTERVAL_SECONDS": _number(env, "EXAM_INDICATORS_FOLD_INTERVAL_SECONDS", 0.5, float,
                                                     minimum=0.05),
+        # The audit chain: how often a server process's sequencer chains the entries that commits
+        # queued (the chain's lag; a commit wakes it sooner, but not more often than this).
+        "AUDIT_CHAIN_INTERVAL_SECONDS": _number(env, "EXAM_AUDIT_CHAIN_INTERVAL_SECONDS", 0.5, float, minimum=0.05),
         # Indicators' feed (docs/indicators.md): how long one delivery may take, the retry backoff
         # (doubling from the base up to the max), how often `exam-server feed deliver --loop` runs,
         # and the base URL that names this platform in xAPI statements (activity ids, the actor's

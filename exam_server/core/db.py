@@ -83,13 +83,10 @@ def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 30, pool_t
     return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
 
 
-def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config.get("DB_POOL_SIZE", 20),
-                         max_overflow=app.config.get("DB_MAX_OVERFLOW", 30),
-                         pool_timeout=app.config.get("DB_POOL_TIMEOUT_SECONDS", 10))
-    app.extensions["db_engine"] = engine
+def make_sessionmaker(engine: Engine) -> sessionmaker:
+    """Sessions on `engine` that run their after-commit callbacks (every session of the app's: the
+    request's, and the live runtime's own, whose commits queue pushes and drains too)."""
     maker = sessionmaker(engine, expire_on_commit=False)
-    app.extensions["db_sessionmaker"] = maker
 
     @event.listens_for(maker, "after_commit")
     def _run_after_commit(db_session):
@@ -102,6 +99,16 @@ def init_app(app: Flask) -> None:
     @event.listens_for(maker, "after_rollback")
     def _drop_after_commit(db_session):
         db_session.info.pop(AFTER_COMMIT, None)
+
+    return maker
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config.get("DB_POOL_SIZE", 20),
+                         max_overflow=app.config.get("DB_MAX_OVERFLOW", 30),
+                         pool_timeout=app.config.get("DB_POOL_TIMEOUT_SECONDS", 10))
+    app.extensions["db_engine"] = engine
+    app.extensions["db_sessionmaker"] = make_sessionmaker(engine)
 
     @app.teardown_appcontext
     def _close_session(exc):

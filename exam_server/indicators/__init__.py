@@ -5,8 +5,8 @@ and its live channel, the API and exports, and the feed to operations centers (d
 def init_app(app, socketio) -> None:
     """Connect the signal receivers (engine, feed) and the /dashboard namespace; start the folder
     of queued cell deltas in a server process (one with background work, as the live sweeper)."""
+    from exam_server.core import drains
     from exam_server.indicators import engine, feed, fold, sockets  # noqa: F401 - receivers connect on import
 
     sockets.init_app(app, socketio)
-    if app.config.get("LIVE_BACKGROUND", not app.config.get("TESTING", False)):
-        fold.start(app, socketio)
+    drains.start(app, socketio, fold.FOLDER)

@@ -8,36 +8,28 @@ whole exam, the province, the school group), whose row locks a transaction holds
 
 `fold` takes a batch of queued rows out of the table (DELETE ... RETURNING: two folders never sum
 the same row), sums them and writes each cell once, in key order (two folders never deadlock),
-then bumps the exams' revisions and, after its commit, tells the dashboard. It runs:
-- in every server process's folder loop (`fold_loop`), woken by a commit that queued deltas but
-  at most every INDICATORS_FOLD_INTERVAL_SECONDS, so a storm is folded in batches; a
-  PostgreSQL advisory lock lets one process fold at a time (the others skip the pass);
-- right after the commit, in a process with no folder loop (a command, a job worker, tests).
-A recompute deletes the queued rows it has counted (indicators.recompute).
+then bumps the exams' revisions and, after its commit, tells the dashboard. It is a drain
+(core/drains: one process at a time, at most every INDICATORS_FOLD_INTERVAL_SECONDS, right after
+the commit where no loop runs). A recompute deletes the queued rows it has counted
+(indicators.recompute).
 """
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable
 
-from flask import Flask, current_app
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 
-from exam_server.core.db import AFTER_COMMIT, after_commit, after_commit_once, session
+from exam_server.core import drains
+from exam_server.core.db import AFTER_COMMIT, after_commit, session
 from exam_server.indicators.deltas import BinKey, CellKey, write
 from exam_server.indicators.models import CELL_COUNTERS, IndicatorDelta
-
-log = logging.getLogger(__name__)
 
 # Called after a commit that changed cells, with the exam ids (the dashboard's live push).
 changed_listeners: list[Callable[[set[int]], None]] = []
 
 FOLD_LOCK = 0x65786D32      # the sweeper's is ...31: any constant no other advisory lock uses
 FOLD_BATCH = 5000           # queued rows per pass (a pass of a submit storm: a few hundred)
-
 
 
 def enqueue(cells: dict[CellKey, list[int]], bins: dict[BinKey, int]) -> None:
@@ -53,42 +45,15 @@ def enqueue(cells: dict[CellKey, list[int]], bins: dict[BinKey, int]) -> None:
     if not per_exam:
         return
     session.add_all(per_exam.values())
-    after_commit_once("indicators.fold", _kick)
+    drains.queued(FOLDER)
 
 
-def _kick() -> None:
-    """After the commit that queued deltas: wake this process's folder, or fold now if it has none."""
-    folder = current_app.extensions.get("indicators_folder")
-    if folder is not None:
-        folder.set()
-        return
-    with current_app.app_context():        # a session of its own: the committed one is done
-        fold_all()
-
-
-def fold_all() -> None:
-    """Fold what is queued (more passes only while they come back full: during a storm the next
-    pass waits for the interval, so it folds a batch, not a row at a time); commits."""
-    try:
-        while (folded := fold()) is not None and folded > 0:
-            session.commit()
-            if folded < FOLD_BATCH:
-                break
-        session.rollback()
-    except Exception:
-        session.rollback()
-        raise
-
-
-def fold(batch: int = FOLD_BATCH) -> int | None:
-    """Sum up to `batch` queued rows into the cells (flushes; the caller commits). Returns how many
-    it folded, or None when another process is folding (it takes what this one would have)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres and not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": FOLD_LOCK}):
-        return None
+def fold(batch: int = FOLD_BATCH) -> int:
+    """Sum up to `batch` queued rows into the cells (flushes; the caller commits; FOLDER's lock
+    keeps other processes out). Returns how many it folded."""
     session.flush()
     oldest = select(IndicatorDelta.id).order_by(IndicatorDelta.id).limit(batch)
-    if postgres:
+    if session.get_bind().dialect.name == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)
     rows = session.execute(delete(IndicatorDelta).where(IndicatorDelta.id.in_(oldest.scalar_subquery()))
                            .returning(IndicatorDelta.exam_id, IndicatorDelta.cells, IndicatorDelta.bins)).all()
@@ -139,23 +104,9 @@ def mark_dirty(exam_ids: set[int]) -> None:
     announce.exam_ids |= exam_ids
 
 
-def fold_loop(app: Flask, wakeup: threading.Event) -> None:
-    """A server process's folder: a pass when woken (a commit queued deltas) and at least every
-    few intervals, never two passes closer than the interval (a storm is folded in batches)."""
-    interval = app.config["INDICATORS_FOLD_INTERVAL_SECONDS"]
-    while True:
-        wakeup.wait(interval * 4)      # also catches rows queued by another process's commits
-        wakeup.clear()
-        try:
-            with app.app_context():
-                fold_all()
-        except Exception:
-            log.exception("indicators fold pass failed")
-        time.sleep(interval)
+FOLDER = drains.Drain("indicators", FOLD_LOCK, FOLD_BATCH, "INDICATORS_FOLD_INTERVAL_SECONDS", fold)
 
 
-def start(app: Flask, socketio) -> None:
-    """Start this process's folder (server processes that run background work)."""
-    wakeup = threading.Event()
-    app.extensions["indicators_folder"] = wakeup
-    socketio.start_background_task(fold_loop, app, wakeup)
+def fold_all() -> None:
+    """Fold everything queued now (commits)."""
+    drains.drain_all(FOLDER)

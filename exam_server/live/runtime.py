@@ -18,6 +18,7 @@ from datetime import datetime
 
 from flask import Flask
 
+from exam_server.core import drains
 from exam_server.core.db import session, utcnow
 from exam_server.live import slots
 from exam_server.live.connections import Registry
@@ -88,9 +89,8 @@ class LiveRuntime:
 
 
 def init_app(app: Flask, socketio) -> LiveRuntime:
-    from sqlalchemy.orm import sessionmaker
 
-    from exam_server.core.db import make_engine
+    from exam_server.core.db import make_engine, make_sessionmaker
     from exam_server.live.sockets import ProctorNamespace, StudentNamespace
     from exam_server.live.sweeper import sweep_loop
 
@@ -98,7 +98,7 @@ def init_app(app: Flask, socketio) -> LiveRuntime:
     # when the students' events use every connection of the main pool, these still run.
     live_engine = make_engine(app.config["DATABASE_URL"], pool_size=3, max_overflow=2, pool_timeout=30)
     app.extensions["live_engine"] = live_engine
-    app.extensions["live_sessionmaker"] = sessionmaker(live_engine, expire_on_commit=False)
+    app.extensions["live_sessionmaker"] = make_sessionmaker(live_engine)
     registry = Registry()
     node_id = new_node_id()
     relay = Relay(app, socketio, registry, node_id)
@@ -108,7 +108,7 @@ def init_app(app: Flask, socketio) -> LiveRuntime:
     socketio.on_namespace(StudentNamespace(runtime))
     socketio.on_namespace(ProctorNamespace())
     relay.prime()
-    if app.config.get("LIVE_BACKGROUND", not app.config.get("TESTING", False)):
+    if drains.background(app):
         relay.start()
         if app.config.get("LIVE_SWEEPER", True):
             runtime.background = True

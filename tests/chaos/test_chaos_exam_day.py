@@ -61,7 +61,10 @@ class Loop:
         self.thread.start()
 
     def run(self, coro, timeout: float = 240) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        # The timeout inside the loop: it cancels the scenario where it waits, so the failure's
+        # traceback names that await (the step log printed by `step` says which step it was).
+        bounded = asyncio.wait_for(coro, timeout)
+        return asyncio.run_coroutine_threadsafe(bounded, self.loop).result(timeout + 30)
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -179,6 +182,11 @@ class Hall:
         return {"exam_id": self.exam.exam_id, "room_id": self.room["id"]}
 
 
+def step(name: str, what: str, started: float) -> None:
+    """A line per step of a room (pytest shows them with a failure: where a scenario stood)."""
+    print(f"{name}: {what} at {time.monotonic() - started:.1f} s", flush=True)
+
+
 async def sit(stack: Stack, name: str, exam: SeededExam | None = None) -> Hall:
     """The room's students connect through nginx, the proctor starts the room, everyone answers."""
     exam = exam or stack.exam
@@ -186,14 +194,20 @@ async def sit(stack: Stack, name: str, exam: SeededExam | None = None) -> Hall:
     stats = Stats()
     students = [SimStudent(stack.base, c["token"], stats, seed=c["id"], ssl_context=stack.ssl) for c in candidates]
     proctor = SimProctor(stack.base, exam.proctor, PASSWORD, stack.ssl)
+    started = time.monotonic()
     await proctor.connect()
+    step(name, "proctor connected", started)
     hall = Hall(exam, room, proctor, students, [], stats)
-    assert (await proctor.act("join", hall.where))["ok"]
+    assert (await proctor.act("join", hall.where, timeout=30))["ok"]
+    step(name, "proctor joined", started)
     connected = await asyncio.gather(*(s.connect(give_up_s=60) for s in students))
-    assert all(connected), stats.refusals
-    assert (await proctor.act("start_room", hall.where)) == {"ok": True}
+    assert all(connected), (stats.refusals, stats.failures)
+    step(name, f"{len(students)} students connected ({dict(stats.refusals)})", started)
+    assert (await proctor.act("start_room", hall.where, timeout=30)) == {"ok": True}
+    step(name, "room started", started)
     papers = await asyncio.gather(*(s.wait_paper(15) for s in students))
     assert all(papers), f"{papers.count(False)} students got no paper"
+    step(name, "papers received", started)
     until = time.monotonic() + 3600
     hall.tasks = [asyncio.ensure_future(s.run(until=until, pace_s=PACE_SECONDS, first_delay_s=1)) for s in students]
     return hall
@@ -280,12 +294,14 @@ def _process_fault(stack: Stack, name: str, index: int, sig: int) -> None:
 def test_offline_client_goes_away(stack):
     """A student answers, loses the network, and keeps answering offline (the page queues)."""
     async def scenario():
+        started = time.monotonic()
         hall = await sit(stack, "offline")
         await asyncio.sleep(4)
         for task in hall.tasks:
             task.cancel()
         await asyncio.gather(*hall.tasks, return_exceptions=True)
         assert all(await asyncio.gather(*(s.drain(30) for s in hall.students)))
+        step("offline", f"answers sent ({len(acked(hall))} acknowledged)", started)
         away = hall.students[0]
         await away.client.close()                        # the network goes
         for _ in range(12):

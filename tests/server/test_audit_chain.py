@@ -167,14 +167,19 @@ def test_chain_stays_whole_across_concurrent_transactions(app, token_for, users)
     assert verdict.ok and verdict.checked == len(users) + 12
 
 
-def test_an_audited_commit_costs_three_statements(app, users):
-    """The chain's price per audited commit: SELECT ... FOR UPDATE of the head, one INSERT (however
-    many entries), one UPDATE of the head."""
+def test_an_audited_commit_costs_one_insert_and_the_sequencer_a_fixed_few(app, users):
+    """The chain's price per audited commit: one INSERT into the queue (however many entries; no
+    lock on the head, which every audited transaction used to hold to its commit). The sequencer's
+    pass, in its own transaction: take the queue out, lock and read the head, one INSERT of the
+    records, one UPDATE of the head (plus the advisory lock on PostgreSQL) - for one entry or many."""
+    import threading
+
     from sqlalchemy import event
 
     from exam_server.accounts.models import User
     from exam_server.accounts.services import set_active
     from exam_server.audit import receivers
+    from exam_server.audit.services import chain_all
     from exam_server.core import signals
     from exam_server.core.db import session
 
@@ -182,28 +187,71 @@ def test_an_audited_commit_costs_three_statements(app, users):
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
-        statements.append(statement.split()[0].upper())
+        statements.append(" ".join(statement.split()[:3]).upper())
 
-    def toggle(active: bool) -> list[str]:
+    def counted(work) -> list[str]:
         statements.clear()
         event.listen(engine, "before_cursor_execute", count)
         try:
             with app.app_context():
-                set_active(session.get(User, users["student1"]), active, session.get(User, users["admin"]))
-                session.commit()
+                work()
         finally:
             event.remove(engine, "before_cursor_execute", count)
         return list(statements)
 
+    def toggle(active: bool):
+        def work():
+            for name in ("student1", "teacher1", "proctor1"):
+                set_active(session.get(User, users[name]), active, session.get(User, users["admin"]))
+            session.commit()
+        return work
+
+    # As in a server process: the queue is chained by the process's sequencer loop, here never woken.
+    app.extensions["drains"] = {"audit": threading.Event()}
     signals.account_changed.disconnect(receivers.on_account_changed)
     try:
-        without = toggle(False)
-        toggle(True)
+        without = counted(toggle(False))
+        counted(toggle(True))
     finally:
         receivers.connect()
-    with_audit = toggle(False)
-    assert len(with_audit) - len(without) == 3, (without, with_audit)
-    assert with_audit[-3:] == ["SELECT", "INSERT", "UPDATE"]
+    with_audit = counted(toggle(False))
+    assert len(with_audit) - len(without) == 1, (without, with_audit)
+    assert with_audit[-1].startswith("INSERT INTO AUDIT_PENDING")
+    assert _verify(app).pending == 3, "committed with the change, not chained yet"
+
+    pass_statements = counted(chain_all)
+    kinds = [s.split()[0] for s in pass_statements if "ADVISORY" not in s]
+    assert kinds == ["DELETE", "SELECT", "INSERT", "UPDATE"], pass_statements
+    verdict = _verify(app)
+    assert verdict.ok and verdict.pending == 0
+    assert verdict.checked == len(users) + 3
+
+
+def test_pending_entries_survive_a_process_that_never_chains_them(app, token_for, users):
+    """Committed entries whose sequencer never ran (the process died after its commit) stay queued
+    and the chain intact; a later pass, by any process, chains them in the order they were queued."""
+    import threading
+
+    from exam_server.audit.services import chain_all
+
+    app.extensions["drains"] = {"audit": threading.Event()}
+    client, headers = app.test_client(), token_for("admin")
+    for n in range(4):
+        assert client.post("/api/v1/users", headers=headers, json={
+            "username": f"late{n}", "password": "a long password", "role": "student"}).status_code == 201
+    before = _verify(app)
+    assert before.ok and before.pending == 4
+    with app.app_context():
+        chain_all()
+    after = _verify(app)
+    assert after.ok and after.pending == 0 and after.checked == before.checked + 4
+    created = [r[4] for r in _records(app) if r[1] == "account.create"][-4:]
+    from exam_server.accounts.models import User
+    from exam_server.core.db import session
+
+    with app.app_context():
+        ids = [session.scalar(select(User.id).where(User.username == f"late{n}")) for n in range(4)]
+    assert created == [f"user:{i}" for i in ids]
 
 
 def test_a_results_release_is_chained(app, client, exam, token_for, users):

@@ -193,7 +193,7 @@ def test_queued_deltas_survive_a_process_that_never_folds_them(app, db, tree):
     from exam_server.indicators.models import IndicatorCell, IndicatorDelta
     from exam_server.indicators.recompute import rebuild_cells
 
-    app.extensions["indicators_folder"] = threading.Event()     # a folder that is never woken
+    app.extensions["drains"] = {"indicators": threading.Event(), "audit": threading.Event()}     # a folder that is never woken
     exam_id, c = bare_exam([("S1", "12A"), ("S1", "12B"), ("S2", "")])
     _send(exam_id, c, [("move", 0, "submitted"), ("score", 0, Decimal("7.25")), ("move", 1, "in_progress")])
     db.commit()
