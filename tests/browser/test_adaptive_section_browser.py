@@ -58,6 +58,13 @@ def test_an_adaptive_section_in_the_browser(app, live_contexts, client, token_fo
         section.locator("[data-next]").click()
     answers = []
     for number in range(FIXED + 1, FIXED + SECTION_RULES["max_items"] + 1):
+        if number == FIXED + 2:        # a reload: the fixed answers come back, the section resumes
+            page.reload()
+            page.wait_for_selector('#exam-app[data-state="exam"]')
+            assert page.locator("section[data-question]").count() == FIXED + 2
+            page.click(f'[data-nav="{number}"]')
+            assert page.locator('[data-nav="1"]').get_attribute("class").split().count("answered") == 1
+            assert page.locator(f'section[data-question="{FIXED + 1}"] input').first.is_disabled()
         section = page.locator(f'section[data-question="{number}"]')
         section.wait_for(state="visible")
         n = int(re.search(r"Câu hỏi single_choice số (\d+)", section.inner_text()).group(1))
