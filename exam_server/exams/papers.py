@@ -85,7 +85,7 @@ class Paper:
         rendered = {"exam": self.form.exam, "form_code": self.form.code, "candidate_number": self.candidate_number,
                     "total_points": math.fsum(q["points"] for q in shown), "questions": shown}
         if self.adaptive is not None:     # the open question is the last one, unless done
-            rendered["adaptive"] = {"done": bool(self.adaptive.get("done"))}
+            rendered["adaptive"] = {"done": bool(self.adaptive.get("done")), "fixed": int(self.adaptive.get("fixed") or 0)}
         return rendered
 
 

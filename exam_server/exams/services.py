@@ -1,76 +1,68 @@
 """Exam operations. They flush, never commit: the request or command that calls them does.
 
-The public surface for live delivery: `paper_for(candidate)` (the ordered items of a candidate's
-paper, with the pinned versions, points and option orders) and `render_paper(candidate)` (what
-the candidate's browser may see: never a key).
+This module holds exams, rooms, proctors and the roster; the lifecycle (lifecycle.py), assembly
+and papers (assembly.py) and the recorded papers' views (paper_views.py) live beside it and are
+re-exported here, so callers keep using `services.<name>`. The public surface for live delivery:
+`paper_for(candidate)` (the ordered items of a candidate's paper, with the pinned versions,
+points and option orders) and `render_paper(candidate)` (what the candidate's browser may see:
+never a key).
 """
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from exam_server.accounts.models import Role, User
-from exam_server.bank.models import ItemVersion, VersionStatus
-from exam_server.bank.services import version_to_item
 from exam_server.core import signals
 from exam_server.core.db import session, utcnow
 from exam_server.core.errors import ApiError, Conflict, Forbidden, NotFound
-from exam_server.core.states import Transitions
-from exam_server.exams import adaptive, papers
-from exam_server.exams import forms as paper_lib
+from exam_server.exams import adaptive
+from exam_server.exams.assembly import (  # noqa: F401 - re-exported: callers use services.<name>
+    MAX_FORMS,
+    assemble_exam,
+    assembly_pool,
+    assign_papers,
+    form_entries,
+    list_forms,
+)
+from exam_server.exams.lifecycle import (  # noqa: F401 - re-exported
+    EXAM_STATES,
+    MANUAL_ACTIONS,
+    drop_forms,
+    next_status,
+    no_progress,
+    transition,
+)
 from exam_server.exams.models import (
     Candidate,
-    CandidatePaper,
     DeliveryMode,
     Exam,
-    ExamForm,
-    ExamFormItem,
     ExamRoom,
     ExamStatus,
     ScoreRounding,
     room_proctors,
 )
+from exam_server.exams.paper_views import (  # noqa: F401 - re-exported
+    PaperItem,
+    get_paper,
+    paper_for,
+    render_paper,
+    reproduce_paper,
+)
 from exam_server.exams.roster import RosterFileError, RosterReport, parse_roster
-from item_bank import types as item_types
-from item_bank.assembly import AssemblyError, Blueprint, BlueprintError, assemble
+from item_bank.assembly import Blueprint, BlueprintError
 from item_bank.model import SUBJECTS
 
 S = ExamStatus
 
-# The one table of legal moves of an exam.
-EXAM_STATES: Transitions[ExamStatus] = Transitions("an exam", {
-    "assemble": ({S.DRAFT}, S.ASSEMBLED),
-    "reopen": ({S.ASSEMBLED}, S.DRAFT),          # drops forms and papers
-    "publish": ({S.ASSEMBLED}, S.PUBLISHED),     # scheduled for candidates
-    "unpublish": ({S.PUBLISHED}, S.ASSEMBLED),
-    "close": ({S.PUBLISHED}, S.CLOSED),
-})
-next_status = EXAM_STATES.next_status
-MANUAL_ACTIONS = ("reopen", "publish", "unpublish", "close")   # "assemble" has its own service
-
-MAX_FORMS = 24
 MAX_DURATION_MINUTES = 600
 EDITABLE_FIELDS = ("title", "subject", "grade", "opens_at", "closes_at", "duration_minutes",
                    "score_rounding", "delivery_mode", "results_visible_to_candidates", "blueprint", "adaptive")
-
-
-def transition(exam: Exam, action: str) -> Exam:
-    """Move an exam through its lifecycle: the only place `exam.status` changes."""
-    target = next_status(exam.status, action)
-    if action == "publish" and exam.closes_at <= datetime.now(UTC):
-        raise Conflict("exam_window_over", "The exam's window has already closed; change the dates first.",
-                       "closes_at")
-    if action == "reopen":
-        _drop_forms(exam)
-    exam.status = target
-    session.flush()
-    return exam
 
 
 # --- validation helpers -----------------------------------------------------------------------
@@ -167,6 +159,8 @@ def _apply(exam: Exam, data: dict[str, Any], *, creating: bool) -> None:
         exam.blueprint = None if data["blueprint"] is None else validate_blueprint(data["blueprint"])
     if "adaptive" in data:
         exam.adaptive = adaptive.validate_rules(data["adaptive"])
+    if exam.adaptive and exam.blueprint and {"adaptive", "blueprint"} & set(data):
+        adaptive.section_rows(exam, Blueprint.from_dict(exam.blueprint))    # the section fits (again at assembly)
     if exam.closes_at <= exam.opens_at:
         raise _bad("closes_at", "The exam must close after it opens.")
     window = (exam.closes_at - exam.opens_at).total_seconds() / 60
@@ -317,12 +311,8 @@ class RosterInvalid(ApiError):
                          422, None, errors=errors)
 
 
-def _no_progress(done: int, total: int | None = None, message: str | None = None) -> None:
-    """The progress callback of work run in a request (a background job passes its own)."""
-
-
 def import_roster(exam: Exam, data: bytes, filename: str, secret_key: str,
-                  progress: Callable[..., None] = _no_progress) -> list[Candidate]:
+                  progress: Callable[..., None] = no_progress) -> list[Candidate]:
     """Add every candidate of the file, or none: any problem raises RosterInvalid with the
     per-row errors (row, field, reason). Candidates already on the exam's roster are checked too
     (a candidate number or citizen ID cannot repeat). Rooms named in the file must exist. On an
@@ -397,217 +387,3 @@ def get_candidate(exam: Exam, candidate_id: int) -> Candidate:
     if candidate is None or candidate.exam_id != exam.id:
         raise NotFound(f"Exam {exam.id} has no candidate {candidate_id}.", "candidate_id")
     return candidate
-
-
-# --- assembly ---------------------------------------------------------------------------------
-
-def assembly_pool(exam: Exam) -> list[ItemVersion]:
-    """Approved versions of the exam's subject and grade: what the assembler may choose from."""
-    return list(session.scalars(select(ItemVersion).where(
-        ItemVersion.subject == exam.subject, ItemVersion.grade == exam.grade,
-        ItemVersion.status == VersionStatus.APPROVED).order_by(ItemVersion.id)))
-
-
-def _number(value: Any, field: str, *, allow_none: bool, low: float, high: float, whole: bool = False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not low <= value <= high or (whole and not isinstance(value, int)):
-        kind = "a whole number" if whole else "a number"
-        raise _bad(field, f"{field} must be {kind} from {low:g} to {high:g}" + (" or null." if allow_none else "."))
-    return value
-
-
-def assemble_exam(exam: Exam, options: dict[str, Any], secret_key: str, *, time_limit: float = 60.0,
-                  progress: Callable[..., None] = _no_progress) -> list[ExamForm]:
-    """Assemble `forms` parallel forms from the bank, store them, give every candidate a form and a
-    shuffled paper, and move the exam to assembled. 422 blueprint_unsatisfiable with the
-    assembler's message (naming the short cell) when the bank cannot satisfy the blueprint."""
-    unknown = sorted(set(options) - {"forms", "max_overlap", "difficulty_tolerance"})
-    if unknown:
-        raise _bad(unknown[0], f"Unknown field {unknown[0]!r}.", "unknown_field")
-    n_forms = _number(options.get("forms", 1), "forms", allow_none=False, low=1, high=MAX_FORMS, whole=True)
-    max_overlap = _number(options.get("max_overlap"), "max_overlap", allow_none=True, low=0, high=10_000)
-    if isinstance(max_overlap, float) and max_overlap > 1:
-        raise _bad("max_overlap", "A fractional max_overlap must be within 0..1; use a whole number of items.")
-    tolerance = _number(options.get("difficulty_tolerance", 0.05), "difficulty_tolerance", allow_none=True,
-                        low=0, high=1)
-    next_status(exam.status, "assemble")     # refuse early, before the solver runs
-    if not exam.blueprint:
-        raise Conflict("no_blueprint", "Set the exam's blueprint before assembling.", "blueprint")
-    blueprint = Blueprint.from_dict(exam.blueprint)
-    versions = {v.id: v for v in assembly_pool(exam)}
-    irt = {}
-    if exam.adaptive:
-        return _assemble_adaptive(exam, list(versions.values()), secret_key, progress)
-    if blueprint.information_target:
-        # imported here: analysis reads results, which read exams (no import cycle at load time)
-        from exam_server.analysis.services import calibrated_parameters
-
-        irt = calibrated_parameters(list(versions))
-    pool = [paper_lib.pool_item(v, irt.get(v.id)) for v in versions.values()]
-    progress(0, None, "assembly_solving")
-    try:
-        result = assemble(blueprint, pool, n_forms, max_overlap=max_overlap,
-                          difficulty_tolerance=tolerance, seed=exam.id, time_limit=time_limit)
-    except AssemblyError as exc:
-        if exc.code == "invalid_request":
-            raise _bad("forms", exc.message, "invalid_assembly_request") from None
-        raise ApiError("blueprint_unsatisfiable", exc.message, 422, "blueprint", reason=exc.code,
-                       details=_jsonable(exc.details)) from None
-    _drop_forms(exam)
-    stored = []
-    for form in result.forms:
-        row = ExamForm(exam_id=exam.id, code=form.code, index=form.index)
-        session.add(row)
-        session.flush()
-        for position, (version_id, points) in enumerate(form.items):
-            session.add(ExamFormItem(form_id=row.id, position=position, item_version_id=int(version_id),
-                                     points=float(points)))
-        stored.append(row)
-    session.flush()
-    transition(exam, "assemble")
-    assign_papers(exam, secret_key, progress)
-    return stored
-
-
-def _assemble_adaptive(exam: Exam, versions: list[ItemVersion], secret_key: str,
-                       progress: Callable[..., None]) -> list[ExamForm]:
-    """An adaptive exam's one form: its pool (exams/adaptive.py)."""
-    from exam_server.analysis.services import calibrated_parameters
-
-    chosen = adaptive.pool_items(exam, versions, calibrated_parameters([v.id for v in versions]))
-    _drop_forms(exam)
-    row = ExamForm(exam_id=exam.id, code="101", index=0)
-    session.add(row)
-    session.flush()
-    session.add_all(ExamFormItem(form_id=row.id, position=position, item_version_id=version_id, points=points)
-                    for position, (version_id, points) in enumerate(chosen))
-    session.flush()
-    transition(exam, "assemble")
-    assign_papers(exam, secret_key, progress)
-    return [row]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value.value if hasattr(value, "value") else value
-    return str(value)
-
-
-def _drop_forms(exam: Exam) -> None:
-    form_ids = select(ExamForm.id).where(ExamForm.exam_id == exam.id)
-    session.execute(delete(CandidatePaper).where(CandidatePaper.form_id.in_(form_ids)))
-    session.execute(delete(ExamFormItem).where(ExamFormItem.form_id.in_(form_ids)))
-    session.execute(delete(ExamForm).where(ExamForm.exam_id == exam.id))
-    session.flush()
-    session.expire(exam, ["forms"])
-
-
-def list_forms(exam: Exam) -> list[ExamForm]:
-    return list(session.scalars(select(ExamForm).where(ExamForm.exam_id == exam.id).order_by(ExamForm.index)))
-
-
-def _entries(form: ExamForm) -> list[paper_lib.PaperEntry]:
-    return [paper_lib.PaperEntry(fi.item_version_id, fi.item_version.item_type, fi.item_version.body)
-            for fi in form.items]
-
-
-def assign_papers(exam: Exam, secret_key: str, progress: Callable[..., None] = _no_progress) -> int:
-    """Give each candidate without a paper a form (round-robin by candidate number: the n-th
-    candidate in number order sits form n mod forms) and a paper shuffled from its seed.
-    Returns how many papers were made."""
-    forms = list_forms(exam)
-    if not forms:
-        return 0
-    have = set(session.scalars(select(CandidatePaper.candidate_id).join(Candidate)
-                               .where(Candidate.exam_id == exam.id)))
-    entries = {form.id: _entries(form) for form in forms}
-    made = 0
-    candidates = list_candidates(exam)
-    progress(0, len(candidates), "papers")
-    for n, candidate in enumerate(candidates):
-        if n % 500 == 0:
-            progress(n)
-        if candidate.id in have:
-            continue
-        form = forms[n % len(forms)]
-        seed = paper_lib.seed_for(exam.id, candidate.id, secret_key)
-        paper = paper_lib.make_paper(entries[form.id], seed)
-        state = step = None
-        if exam.adaptive:     # the pool's option orders; only the first question is given yet
-            paper.item_order[:], state = adaptive.first_paper(exam.id, papers.form_data(form.id), seed)
-            step = 0
-        session.add(CandidatePaper(candidate_id=candidate.id, form_id=form.id, seed=seed,
-                                   item_order=paper.item_order, option_orders=paper.option_orders,
-                                   adaptive=state, adaptive_step=step))
-        made += 1
-    session.flush()
-    progress(len(candidates))
-    return made
-
-
-# --- papers -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PaperItem:
-    """One question of a candidate's paper. `number` is 1-based in the candidate's order;
-    `option_order` maps a body list ("options", "sources", "targets", "choices") to its ids in
-    the order shown."""
-
-    number: int
-    form_position: int
-    item_version: ItemVersion
-    points: float
-    option_order: dict[str, list[str]]
-
-
-def get_paper(candidate: Candidate) -> CandidatePaper:
-    paper = session.scalar(select(CandidatePaper).where(CandidatePaper.candidate_id == candidate.id))
-    if paper is None:
-        raise NotFound(f"Candidate {candidate.candidate_number} has no paper yet: assemble the exam first.",
-                       "candidate_id")
-    return paper
-
-
-def paper_for(candidate: Candidate) -> list[PaperItem]:
-    """The candidate's paper in the order they see it, from the recorded orders: pinned item
-    versions (with keys: for scoring, never for the browser), points, option orders."""
-    paper = get_paper(candidate)
-    items = paper.form.items
-    return [PaperItem(number=n, form_position=position, item_version=items[position].item_version,
-                      points=items[position].points,
-                      option_order=paper.option_orders.get(str(items[position].item_version_id), {}))
-            for n, position in enumerate(paper.item_order, start=1)]
-
-
-def render_paper(candidate: Candidate) -> dict[str, Any]:
-    """What the candidate's browser may see: student views in paper order, options reordered.
-    Never a key, an item identifier or a version id."""
-    paper = get_paper(candidate)
-    exam = paper.form.exam
-    questions = []
-    for entry in paper_for(candidate):
-        view = item_types.student_view(version_to_item(entry.item_version))
-        questions.append({"number": entry.number, "points": entry.points,
-                          **paper_lib.reorder_view(view, entry.option_order)})
-    return {"exam": {"id": exam.id, "title": exam.title, "subject": exam.subject, "grade": exam.grade,
-                     "duration_minutes": exam.duration_minutes, "delivery_mode": exam.delivery_mode.value},
-            "form_code": paper.form.code, "candidate_number": candidate.candidate_number,
-            "total_points": math.fsum(q["points"] for q in questions), "questions": questions}
-
-
-def reproduce_paper(candidate: Candidate, secret_key: str) -> dict[str, Any]:
-    """The paper recomputed from its recorded seed, compared with what was recorded (complaints)."""
-    paper = get_paper(candidate)
-    again = paper_lib.make_paper(_entries(paper.form), paper.seed)
-    if paper.adaptive is not None:      # the questions given: the CAT replayed on the recorded answers
-        again.item_order[:] = adaptive.replay(papers.paper(candidate.id))["item_order"]
-    expected_seed = paper_lib.seed_for(candidate.exam_id, candidate.id, secret_key)
-    return {"seed": paper.seed, "seed_matches_key": paper.seed == expected_seed,
-            "item_order": again.item_order, "option_orders": again.option_orders,
-            "matches_record": again.item_order == paper.item_order and again.option_orders == paper.option_orders}

@@ -7,6 +7,10 @@ the paper's guarded UPDATE (exams.adaptive.advance). The CAT itself runs in memo
 kept per process. The new paper replaces the connection's after the commit only, so a refused or
 rolled-back answer leaves the connection where the database is.
 
+An exam with an adaptive section (exams' `adaptive.section`): its paper opens with the fixed
+questions (`adaptive.fixed` of them), answered like any exam's (autosaved, changed, cleared, one
+statement), then the section's questions, given one at a time as above.
+
 Replays: the page resends an answer whose acknowledgement it did not get; if that event is
 stored (same client_seq, question and response) it is acknowledged again with the current open
 question. Any other answer to a question already answered is refused with `question_closed`.
@@ -59,6 +63,9 @@ def answer(conn: Connection, holder: Holder, body: dict[str, Any], now: datetime
     """An adaptive answer: store it, step the CAT, record the step; the ack has the next question."""
     paper: Paper = conn.paper
     number, response, client_seq = body["question"], body["response"], body["client_seq"]
+    if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= cat.fixed_count(paper):
+        # a fixed question before an adaptive section: an answer like any other (autosaved, changeable)
+        return {"ok": True, "seq": save_answer(holder, paper, number, response, client_seq, now)}
     open_question = _open_question(paper)
     if isinstance(number, int) and not isinstance(number, bool) and (
             open_question is None or number < open_question.number) and 1 <= number <= len(paper.questions):
@@ -73,7 +80,7 @@ def answer(conn: Connection, holder: Holder, body: dict[str, Any], now: datetime
                         "response", 422)
     seq = save_answer(holder, paper, number, response, client_seq, now)            # statement 1
     done = cat.step(paper, response)
-    if not cat.advance(conn.candidate_id, len(paper.questions) - 1, done):         # statement 2
+    if not cat.advance(conn.candidate_id, len(paper.adaptive["administered"]), done):   # statement 2
         raise _closed(number)
     after_commit(lambda: _keep(conn, paper, done.paper))
     return _ack(seq, done.paper)

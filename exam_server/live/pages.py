@@ -70,6 +70,7 @@ def exam_strings() -> dict[str, str]:
         "adaptive_confirm": _("Confirm answer"),
         "adaptive_note": _("Adaptive test: a confirmed answer is final, and the next question depends on it."),
         "adaptive_done": _("You have answered every question of this adaptive test: submit your exam."),
+        "adaptive_section_done": _("The adaptive section is over: check your other answers, then submit your exam."),
         "form": _("Form {code}"),
         "waiting_start": _("You are connected. The exam starts when the proctor opens the room."),
         # The entry with an admission code (admission-entry.js).

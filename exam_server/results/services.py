@@ -194,8 +194,9 @@ def _score(attempt: Attempt, answers: dict[int, Any], reason: str) -> Result:
 
 
 def _adaptive(delivered: papers.Paper, paper: scoring.PaperScore, rounding: str) -> scoring.PaperScore:
-    """An adaptive paper's result: θ and its SE from the questions answered, and the 0-10 score by
-    the expected score on the pool (exams/adaptive.py); a fixed paper's as it is."""
+    """An adaptive paper's result: θ and its SE from the section's questions answered, and the 0-10
+    score from the fixed questions' points and the expected score on the pool (exams/adaptive.py);
+    a fixed paper's as it is."""
     if delivered.adaptive is None:
         return paper
     from dataclasses import replace
@@ -204,7 +205,10 @@ def _adaptive(delivered: papers.Paper, paper: scoring.PaperScore, rounding: str)
 
     fractions = {q.number: (None if q.response is None or q.fraction is None else float(q.fraction))
                  for q in paper.questions}
-    theta, se, on_ten = adaptive.result(delivered, fractions)
+    fixed = paper.questions[:adaptive.fixed_count(delivered)]     # an adaptive section's fixed part
+    theta, se, on_ten = adaptive.result(delivered, fractions, (
+        float(sum((q.points for q in fixed if q.points is not None), scoring.ZERO)),
+        float(sum((q.max_points for q in fixed), scoring.ZERO))))
     return replace(paper, theta=theta, theta_se=se,
                    score=scoring.round_score(scoring.to_decimal(round(on_ten, 6)), rounding))
 

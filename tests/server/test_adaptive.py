@@ -125,7 +125,7 @@ def test_an_adaptive_exam_over_the_socket(app, sio, client, token_for, users, ad
     exam = adaptive_exam(app, client, token_for, users, admin)
     pupil, token, state = start(app, sio, client, token_for, exam)
     paper = state["paper"]
-    assert paper["adaptive"] == {"done": False} and [q["number"] for q in paper["questions"]] == [1]
+    assert paper["adaptive"] == {"done": False, "fixed": 0} and [q["number"] for q in paper["questions"]] == [1]
     assert "Câu hỏi" in paper["questions"][0]["stem"] and "key" not in paper["questions"][0]
     sitter, question, seq, first = Sitter(), paper["questions"][0], 0, None
     while question is not None:

@@ -87,10 +87,19 @@ function examBody(form) {
 
 // An adaptive exam's rules (docs/protocol.md, "Adaptive exams"), or null for a fixed-form exam.
 function adaptiveRules(form, whole) {
+  const value = (name) => (form.elements[name] ? form.elements[name].value : "");
   if (!form.elements.adaptive.checked) return null;
   const rules = { max_items: whole("adaptive_max_items"), min_items: whole("adaptive_min_items") };
   const se = form.elements.adaptive_se_target.value.trim();
   rules.se_target = se === "" ? null : Number(se);
+  if (form.elements.adaptive_exposure && value("adaptive_exposure") === "sympson_hetter") {
+    rules.exposure = "sympson_hetter";
+    rules.exposure_rate = Number(value("adaptive_exposure_rate"));
+  }
+  // Rows as the blueprint form numbers them (from 1); the API's are 0-based. A word that is not a
+  // number goes as it is: the server's 422 names the field.
+  const rows = value("adaptive_section").split(/[\s,;]+/).filter(Boolean);
+  if (rows.length) rules.section = rows.map((r) => (/^\d+$/.test(r) ? Number(r) - 1 : r));
   return rules;
 }
 

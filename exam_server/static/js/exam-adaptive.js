@@ -4,10 +4,22 @@
 // final: the candidate confirms it (no autosave while choosing), it goes through the page's usual
 // queue (localStorage, replayed after a reload), and its acknowledgement carries the next
 // question, which this module appends to the paper. Answered questions stay visible, locked.
+// An exam with an adaptive SECTION opens with `paper.adaptive.fixed` fixed questions, answered as
+// in any exam (autosaved, changeable); only the questions after them are adaptive.
 import { h } from "./api.js";
 
 export function isAdaptive(paper) {
   return Boolean(paper && paper.adaptive);
+}
+
+/** How many fixed questions open the paper (0: the whole exam is adaptive). */
+export function fixedCount(paper) {
+  return isAdaptive(paper) ? Number(paper.adaptive.fixed || 0) : 0;
+}
+
+/** Whether question `number` is an adaptive one (confirmed, then final). */
+export function inSection(paper, number) {
+  return isAdaptive(paper) && number > fixedCount(paper);
 }
 
 /** The number of the open question, or null once the test is over. */
@@ -27,7 +39,7 @@ export function applyAck(paper, ack) {
   if (!isAdaptive(paper) || !ack || !ack.adaptive) return false;
   const before = paper.questions.length;
   const wasDone = Boolean(paper.adaptive.done);
-  paper.adaptive = { done: Boolean(ack.adaptive.done) };
+  paper.adaptive = { done: Boolean(ack.adaptive.done), fixed: fixedCount(paper) };
   if (ack.next && !paper.questions.some((q) => q.number === ack.next.number)) paper.questions.push(ack.next);
   return paper.questions.length !== before || paper.adaptive.done !== wasDone;
 }
@@ -39,6 +51,7 @@ export function applyAck(paper, ack) {
 export function decorate(paper, questions, S, onConfirm, pending) {
   const open = openNumber(paper);
   for (const [number, q] of questions) {
+    if (!inSection(paper, number)) continue;       // a fixed question: as in any exam
     if (number !== open) q.answer.setInteractive(false);
     q.section.querySelectorAll("[data-next]").forEach((b) => { b.hidden = number === open; });
     let bar = q.section.querySelector("[data-adaptive]");
@@ -56,5 +69,6 @@ export function decorate(paper, questions, S, onConfirm, pending) {
 
 /** The line shown above the questions once the test is over. */
 export function doneNote(paper, S) {
-  return isAdaptive(paper) && paper.adaptive.done ? S.adaptive_done : "";
+  if (!isAdaptive(paper) || !paper.adaptive.done) return "";
+  return fixedCount(paper) ? S.adaptive_section_done : S.adaptive_done;
 }

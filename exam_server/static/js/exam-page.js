@@ -190,7 +190,7 @@ function renderPaper(attempt) {
   whenMathReady(() => typesetMath(box));
   state.attempt = attempt;
   if (adaptive.isAdaptive(paper)) {     // at the open question (or the last one once done)
-    state.current = paper.questions.length - 1;
+    if (!adaptive.fixedCount(paper)) state.current = paper.questions.length - 1;   // a section: from question 1
     const note = adaptive.doneNote(paper, S);
     if (note) box.prepend(h("p", { class: "flash success", "data-adaptive-done": "", text: note }));
   }
@@ -199,6 +199,7 @@ function renderPaper(attempt) {
 // Adaptive exams: the answer's ack brought the next question; render again, keeping what is shown.
 function adaptiveAck(ack) {
   if (!adaptive.applyAck(state.paper, ack)) return;
+  if (ack.next) state.current = state.paper.questions.length - 1;     // on to the new open question
   const shown = new Map([...state.questions].map(([n, q]) => [n, q.answer.getResponse()]));
   renderPaper({ ...state.attempt, paper: state.paper });
   for (const [n, q] of state.questions) if (shown.has(n) && shown.get(n) !== null) q.answer.setResponse(shown.get(n));
@@ -292,7 +293,7 @@ function setInteractive(on) {
 // --- answering ------------------------------------------------------------------------------------
 function changed(number) {
   refreshNav();
-  if (adaptive.isAdaptive(state.paper)) { decorateAdaptive(); return; }   // sent when confirmed
+  if (adaptive.inSection(state.paper, number)) { decorateAdaptive(); return; }   // sent when confirmed
   clearTimeout(state.debounce.get(number));
   state.debounce.set(number, setTimeout(() => {
     state.debounce.delete(number);
