@@ -15,6 +15,7 @@ import asyncio
 import json
 import random
 import resource
+import ssl
 import sys
 import time
 from typing import Any
@@ -47,7 +48,10 @@ async def play(plan: dict[str, Any]) -> dict[str, Any]:
     url = plan["url"]
     stats = Stats()
     rng = random.Random(plan.get("seed", 1))
-    students = [SimStudent(url, c["token"], stats, seed=rng.randrange(2**31)) for c in plan["candidates"]]
+    # Through nginx (bench_scaleout): HTTPS with the stack's self-signed certificate.
+    context = ssl.create_default_context(cafile=plan["cafile"]) if plan.get("cafile") else None
+    students = [SimStudent(url, c["token"], stats, seed=rng.randrange(2**31), ssl_context=context)
+                for c in plan["candidates"]]
     by_room: dict[int, list[SimStudent]] = {}
     for student, c in zip(students, plan["candidates"]):
         by_room.setdefault(c["room_id"], []).append(student)
@@ -75,7 +79,7 @@ async def play(plan: dict[str, Any]) -> dict[str, Any]:
     phase("connected")
 
     # 2. The proctor joins each room and starts it; every student waits for the paper.
-    proctor = SimProctor(url, plan["proctor"], plan["password"]) if plan.get("proctor") else None
+    proctor = SimProctor(url, plan["proctor"], plan["password"], context) if plan.get("proctor") else None
     if proctor is not None:
         await proctor.connect()
     rooms = []

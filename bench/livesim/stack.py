@@ -57,7 +57,9 @@ class Gunicorn:
     """One exam-server process as deploy/ runs it: gunicorn, one gevent worker."""
 
     def __init__(self, port: int, env: dict[str, str], log: Path, *, cpu: int | None = None,
-                 app: str = "exam_server.wsgi:app", nice: int | None = None):
+                 app: str = "exam_server.wsgi:app", nice: int | None = None, cgroup: Path | None = None):
+        """`cgroup`: a cgroup v1 folder the process (and the worker it forks) joins before it starts
+        (bench_scaleout: a CPU quota per process)."""
         self.port, self.log_path, self.url = port, log, f"http://127.0.0.1:{port}"
         cmd = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"),
                "--bind", f"127.0.0.1:{port}", app]
@@ -65,6 +67,8 @@ class Gunicorn:
             cmd = ["taskset", "-c", str(cpu), *cmd]
         if nice and os.geteuid() == 0:
             cmd = ["nice", "-n", str(nice), *cmd]
+        if cgroup is not None:
+            cmd = ["sh", "-c", f'echo $$ > {cgroup}/cgroup.procs && exec "$@"', "sh", *cmd]
         self.log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT), **env}, cwd=ROOT,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
