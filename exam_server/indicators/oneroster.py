@@ -19,7 +19,8 @@ import csv
 import hashlib
 import io
 import zipfile
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
