@@ -102,7 +102,8 @@ def candidate_result(exam_id: int, candidate_id: int):
         raise NotFound(_("No result yet for this candidate."), "candidate_id")
     return render_template("results/candidate_result.html", exam=exam, candidate=candidate,
                            result=versions[0], history=versions, admission=admission(candidate.id),
-                           review=review_lib.review(versions[0]))
+                           review=review_lib.review(versions[0]),
+                           adaptive_section=review_lib.adaptive_section(versions[0]))
 
 
 @bp.route("/results/exams/<int:exam_id>/essays")
