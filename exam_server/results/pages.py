@@ -16,13 +16,11 @@ from sqlalchemy import select
 from exam_server.checkin.services import admission
 from exam_server.core.auth import roles
 from exam_server.core.db import session
-from exam_server.core.errors import NotFound
+from exam_server.core.errors import ApiError, NotFound
 from exam_server.exams import services as exams
 from exam_server.exams.models import Candidate, Exam
-from exam_server.core.errors import ApiError
-from exam_server.results import exports
+from exam_server.results import exports, services
 from exam_server.results import review as review_lib
-from exam_server.results import services
 
 bp = Blueprint("results_pages", __name__)
 STAFF = ("admin", "teacher")
