@@ -149,17 +149,18 @@ def _user_or_404(user_id: int) -> User:
 @bp.route("/api/v1/users/<int:user_id>/deactivate", methods=["POST"])
 @roles("admin")
 def api_deactivate_user(user_id: int):
-    user = _user_or_404(user_id)
-    services.set_active(user, False, current_user)
-    session.commit()
-    return _user_json(user)
+    return _set_active(user_id, False)
 
 
 @bp.route("/api/v1/users/<int:user_id>/reactivate", methods=["POST"])
 @roles("admin")
 def api_reactivate_user(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
     user = _user_or_404(user_id)
-    services.set_active(user, True, current_user)
+    services.set_active(user, active, current_user)
     session.commit()
     return _user_json(user)
 

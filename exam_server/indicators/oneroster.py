@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -130,7 +131,11 @@ def results(limit: int | None, offset: int = 0, *, exam_id: int | None = None, u
     return [_result(f, exams[f.exam_id]) for f in facts if f.exam_id in exams], total
 
 
-def _listing(key: str, rows: list[dict[str, Any]], total: int, limit: int, offset: int) -> Response:
+def _listing(key: str, fetch: Callable[[int, int], tuple[list[dict[str, Any]], int]]) -> Response:
+    """One page of a collection: the request's limit and offset, the rows under key, the total in
+    X-Total-Count and a Link to the next page when there is one."""
+    limit, offset = _page()
+    rows, total = fetch(limit, offset)
     response = current_app.json.response({key: rows})
     response.headers["X-Total-Count"] = str(total)
     if offset + limit < total:
@@ -151,9 +156,7 @@ def _parse_line_item(sourced_id: str) -> tuple[int, int]:
 @bp.get("/lineItems")
 @roles(*VIEWERS)
 def get_line_items():
-    limit, offset = _page()
-    rows, total = line_items(limit, offset)
-    return _listing("lineItems", rows, total, limit, offset)
+    return _listing("lineItems", line_items)
 
 
 @bp.get("/lineItems/<sourced_id>")
@@ -172,17 +175,13 @@ def get_line_item(sourced_id: str):
 @roles(*VIEWERS)
 def get_line_item_results(sourced_id: str):
     exam_id, unit_id = _parse_line_item(sourced_id)
-    limit, offset = _page()
-    rows, total = results(limit, offset, exam_id=exam_id, unit_id=unit_id)
-    return _listing("results", rows, total, limit, offset)
+    return _listing("results", lambda limit, offset: results(limit, offset, exam_id=exam_id, unit_id=unit_id))
 
 
 @bp.get("/results")
 @roles(*VIEWERS)
 def get_results():
-    limit, offset = _page()
-    rows, total = results(limit, offset)
-    return _listing("results", rows, total, limit, offset)
+    return _listing("results", results)
 
 
 @bp.get("/results/<sourced_id>")

@@ -57,7 +57,7 @@ def result_rows(exam: Exam) -> list[ResultRow]:
         parts: dict[str, Decimal | None] = {}
         if paper is not None:
             type_of = {q.number: q.question.item_type for q in paper.questions}
-            for number, item_type in type_of.items():
+            for item_type in type_of.values():
                 parts.setdefault(PART_OF_TYPE.get(item_type, "other"), Decimal(0))
             for item in (result.items if result else []):
                 part = PART_OF_TYPE.get(type_of.get(item.question_number, ""), "other")

@@ -7,10 +7,9 @@ EXAM_TIME_ZONE, default Asia/Ho_Chi_Minh; the database keeps UTC), 24-hour, dd/m
 and the zone in its title. Registered by `init_app`."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app

@@ -16,13 +16,11 @@ from sqlalchemy import select
 from exam_server.checkin.services import admission
 from exam_server.core.auth import roles
 from exam_server.core.db import session
-from exam_server.core.errors import NotFound
+from exam_server.core.errors import ApiError, NotFound
 from exam_server.exams import services as exams
 from exam_server.exams.models import Candidate, Exam
-from exam_server.core.errors import ApiError
-from exam_server.results import exports
+from exam_server.results import exports, services
 from exam_server.results import review as review_lib
-from exam_server.results import services
 
 bp = Blueprint("results_pages", __name__)
 STAFF = ("admin", "teacher")
@@ -102,7 +100,8 @@ def candidate_result(exam_id: int, candidate_id: int):
         raise NotFound(_("No result yet for this candidate."), "candidate_id")
     return render_template("results/candidate_result.html", exam=exam, candidate=candidate,
                            result=versions[0], history=versions, admission=admission(candidate.id),
-                           review=review_lib.review(versions[0]))
+                           review=review_lib.review(versions[0]),
+                           adaptive_section=review_lib.adaptive_section(versions[0]))
 
 
 @bp.route("/results/exams/<int:exam_id>/essays")

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from exam_server.exams import adaptive, papers
 from exam_server.exams import forms as paper_lib
-from exam_server.exams import papers
 from exam_server.results.models import Result
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -152,6 +152,12 @@ def review(result: Result) -> list[ReviewQuestion]:
             built = _with_points(built, item)
         out.append(built)
     return out
+
+
+def adaptive_section(result: Result) -> bool:
+    """Whether the result's θ is that of an adaptive section of a fixed-form exam (fixed questions
+    open the candidate's paper) rather than of a wholly adaptive exam: the pages label it so."""
+    return result.theta is not None and adaptive.fixed_count(papers.paper(result.candidate_id)) > 0
 
 
 def _with_points(built: ReviewQuestion, item: Any) -> ReviewQuestion:

@@ -60,6 +60,25 @@ def every_type_exam(demo_exam_factory, users):
     return demo_exam_factory(prepare, candidates=1)
 
 
+@pytest.fixture
+def exam_page(chromium, live_socketio_server, every_type_exam, client, token_for):
+    """The every-type exam's candidate on the exam page (a proctor's session token), in a Vietnamese
+    1280x900 context that closes after the test; the page's context opens the test's other pages."""
+    (c1,) = every_type_exam["candidates"]
+    token = client.post(f"/api/v1/exams/{every_type_exam['exam_id']}/candidates/{c1['id']}/session-token",
+                        json={"reason": "Đầu đọc thẻ hỏng"}, headers=token_for("proctor1")).get_json()["token"]
+    context = chromium.new_context(base_url=live_socketio_server, viewport={"width": 1280, "height": 900},
+                                   locale="vi-VN")
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto(f"/exam#token={token}")
+        page.wait_for_selector('#exam-app[data-state="exam"]')
+        yield page
+    finally:
+        context.close()
+
+
 def _no_sideways_scroll_at_200_percent(page):
     """Zoom 200% of a 1280-pixel screen is 640 CSS pixels: the page scrolls only down."""
     page.set_viewport_size({"width": 640, "height": 450})
@@ -70,68 +89,56 @@ def _no_sideways_scroll_at_200_percent(page):
     page.wait_for_function("window.innerWidth === 1280")
 
 
-def test_student_pages_have_no_serious_violation(chromium, live_socketio_server, log_in_page, every_type_exam,
-                                                 exam_ui, client, token_for):
+def test_student_pages_have_no_serious_violation(log_in_page, every_type_exam, exam_page, exam_ui):
     (c1,) = every_type_exam["candidates"]
-    exam_id = every_type_exam["exam_id"]
     types = {q["type"] for q in c1["questions"]}
     assert types == EVERY_TYPE
-    token = client.post(f"/api/v1/exams/{exam_id}/candidates/{c1['id']}/session-token",
-                        json={"reason": "Đầu đọc thẻ hỏng"}, headers=token_for("proctor1")).get_json()["token"]
-    context = chromium.new_context(base_url=live_socketio_server, viewport={"width": 1280, "height": 900},
-                                   locale="vi-VN")
-    context.set_default_timeout(10_000)
-    try:
-        page = context.new_page()
-        page.goto(f"/exam#token={token}")
-        page.wait_for_selector('#exam-app[data-state="exam"]')
-        assert violations(page) == []
-        for q in c1["questions"]:
-            if q["type"] == "single_choice":
-                continue
-            exam_ui.answer(page, q, "Bài viết." if q["type"] == "extended_text" else exam_ui.correct_response(q),
-                           navigate=False)
-        exam_ui.wait_saved(page)
-        assert violations(page) == []                      # every type answered (ordering moved, ...)
-        # A matching question's selects are named by their source ("2. Chu kì T"), not a bare number.
-        matching = next(q for q in c1["questions"] if q["type"] == "matching")
-        selects = page.locator(f'section[data-question="{matching["number"]}"] .match-sources select')
-        second = matching["body"]["sources"][1]["html"]           # as shown to this candidate
-        name = page.evaluate("(s) => s.getAttribute('aria-labelledby').split(' ')"
-                             ".map((id) => document.getElementById(id).textContent).join(' ')",
-                             selects.nth(1).element_handle())
-        assert name.startswith("2. ") and re.sub(r"<[^>]+>|\\\(.*?\\\)", "", second).strip() in name, name
-        page.click("[data-contrast]")                      # and in the high-contrast theme
-        assert violations(page) == []
-        page.click("[data-contrast]")
-        _no_sideways_scroll_at_200_percent(page)          # every question type on the page
-        # Keyboard only: the first single-choice question, then the submit button and the dialog.
-        first = next(q for q in c1["questions"] if q["type"] == "single_choice")
-        radio = page.locator(f'section[data-question="{first["number"]}"] input[type=radio]').first
-        radio.focus()
-        page.keyboard.press("Space")
-        assert radio.is_checked()
-        exam_ui.wait_saved(page)
-        page.locator("[data-submit]").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_selector("[data-confirm][open]")
-        assert violations(page) == []
-        page.locator("[data-confirm-yes]").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_selector('#exam-app[data-finished="submitted"]')
+    page, context = exam_page, exam_page.context
+    assert violations(page) == []
+    for q in c1["questions"]:
+        if q["type"] == "single_choice":
+            continue
+        exam_ui.answer(page, q, "Bài viết." if q["type"] == "extended_text" else exam_ui.correct_response(q),
+                       navigate=False)
+    exam_ui.wait_saved(page)
+    assert violations(page) == []                      # every type answered (ordering moved, ...)
+    # A matching question's selects are named by their source ("2. Chu kì T"), not a bare number.
+    matching = next(q for q in c1["questions"] if q["type"] == "matching")
+    selects = page.locator(f'section[data-question="{matching["number"]}"] .match-sources select')
+    second = matching["body"]["sources"][1]["html"]           # as shown to this candidate
+    name = page.evaluate("(s) => s.getAttribute('aria-labelledby').split(' ')"
+                         ".map((id) => document.getElementById(id).textContent).join(' ')",
+                         selects.nth(1).element_handle())
+    assert name.startswith("2. ") and re.sub(r"<[^>]+>|\\\(.*?\\\)", "", second).strip() in name, name
+    page.click("[data-contrast]")                      # and in the high-contrast theme
+    assert violations(page) == []
+    page.click("[data-contrast]")
+    _no_sideways_scroll_at_200_percent(page)          # every question type on the page
+    # Keyboard only: the first single-choice question, then the submit button and the dialog.
+    first = next(q for q in c1["questions"] if q["type"] == "single_choice")
+    radio = page.locator(f'section[data-question="{first["number"]}"] input[type=radio]').first
+    radio.focus()
+    page.keyboard.press("Space")
+    assert radio.is_checked()
+    exam_ui.wait_saved(page)
+    page.locator("[data-submit]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-confirm][open]")
+    assert violations(page) == []
+    page.locator("[data-confirm-yes]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#exam-app[data-finished="submitted"]')
 
-        student = log_in_page(context, "student1")
-        student.goto("/my-results")
-        student.wait_for_selector("[data-review] .katex")
-        assert violations(student) == []
-        lookup = context.new_page()
-        lookup.goto("/results/lookup")
-        assert violations(lookup) == []
+    student = log_in_page(context, "student1")
+    student.goto("/my-results")
+    student.wait_for_selector("[data-review] .katex")
+    assert violations(student) == []
+    lookup = context.new_page()
+    lookup.goto("/results/lookup")
+    assert violations(lookup) == []
 
-        for shown in (student, lookup):
-            _no_sideways_scroll_at_200_percent(shown)
-    finally:
-        context.close()
+    for shown in (student, lookup):
+        _no_sideways_scroll_at_200_percent(shown)
 
 
 def _keyboard_answer(page, q, response) -> None:
@@ -176,54 +183,44 @@ def _keyboard_answer(page, q, response) -> None:
         raise AssertionError(q["type"])
 
 
-def test_every_question_type_is_completed_with_the_keyboard_alone(chromium, live_socketio_server, every_type_exam,
-                                                                   exam_ui, client, token_for):
+def test_every_question_type_is_completed_with_the_keyboard_alone(every_type_exam, exam_page, exam_ui, client,
+                                                                   token_for):
     """Tab reaches every question of the paper, each type is answered with keys only, the exam is
     handed in with Enter, and the server holds exactly the answers given."""
     (c1,) = every_type_exam["candidates"]
     exam_id = every_type_exam["exam_id"]
     questions = c1["questions"]
-    token = client.post(f"/api/v1/exams/{exam_id}/candidates/{c1['id']}/session-token",
-                        json={"reason": "Đầu đọc thẻ hỏng"}, headers=token_for("proctor1")).get_json()["token"]
-    context = chromium.new_context(base_url=live_socketio_server, viewport={"width": 1280, "height": 900},
-                                   locale="vi-VN")
-    context.set_default_timeout(10_000)
-    try:
-        page = context.new_page()
-        page.goto(f"/exam#token={token}")
-        page.wait_for_selector('#exam-app[data-state="exam"]')
-        # The Tab order passes through every question (a control no key reaches would strand a candidate).
-        reached: set[int] = set()
-        for _ in range(300):
-            page.keyboard.press("Tab")
-            number = page.evaluate("(() => { const s = document.activeElement.closest('section[data-question]');"
-                                   " return s ? Number(s.dataset.question) : null; })()")
-            if number is not None:
-                reached.add(number)
-            if len(reached) == len(questions):
-                break
-        assert reached == {q["number"] for q in questions}
+    page = exam_page
+    # The Tab order passes through every question (a control no key reaches would strand a candidate).
+    reached: set[int] = set()
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        number = page.evaluate("(() => { const s = document.activeElement.closest('section[data-question]');"
+                               " return s ? Number(s.dataset.question) : null; })()")
+        if number is not None:
+            reached.add(number)
+        if len(reached) == len(questions):
+            break
+    assert reached == {q["number"] for q in questions}
 
-        given = {}
-        for q in questions:
-            if q["type"] == "single_choice":         # the second option shown, whichever it is
-                given[q["number"]] = q["body"]["options"][1]["id"]
-            elif q["type"] == "extended_text":
-                given[q["number"]] = "Bài làm bằng bàn phím."
-            else:
-                given[q["number"]] = exam_ui.correct_response(q)
-            _keyboard_answer(page, q, given[q["number"]])
-        exam_ui.wait_saved(page)
-        assert page.inner_text("[data-progress]") == f"Đã trả lời {len(questions)}/{len(questions)} câu"
-        page.locator("[data-submit]").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_selector("[data-confirm][open]")
-        assert page.get_attribute("[data-unanswered]", "data-unanswered") == ""
-        page.locator("[data-confirm-yes]").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_selector('#exam-app[data-finished="submitted"]')
-    finally:
-        context.close()
+    given = {}
+    for q in questions:
+        if q["type"] == "single_choice":         # the second option shown, whichever it is
+            given[q["number"]] = q["body"]["options"][1]["id"]
+        elif q["type"] == "extended_text":
+            given[q["number"]] = "Bài làm bằng bàn phím."
+        else:
+            given[q["number"]] = exam_ui.correct_response(q)
+        _keyboard_answer(page, q, given[q["number"]])
+    exam_ui.wait_saved(page)
+    assert page.inner_text("[data-progress]") == f"Đã trả lời {len(questions)}/{len(questions)} câu"
+    page.locator("[data-submit]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-confirm][open]")
+    assert page.get_attribute("[data-unanswered]", "data-unanswered") == ""
+    page.locator("[data-confirm-yes]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#exam-app[data-finished="submitted"]')
     result = client.get(f"/api/v1/exams/{exam_id}/candidates/{c1['id']}/result",
                         headers=token_for("admin")).get_json()["result"]
     assert {row["number"]: row["response"] for row in result["items"]} == given

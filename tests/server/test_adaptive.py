@@ -169,6 +169,7 @@ def test_an_adaptive_exam_over_the_socket(app, sio, client, token_for, users, ad
     assert all(q["answered"] for q in body["review"])
     page = login("teacher1").get(f"/results/exams/{exam['id']}/candidates/{candidate_id}").get_data(as_text=True)
     assert "data-theta" in page and f"θ = {theta:.2f} ± {se:.2f}" in page
+    assert "Năng lực (bài thi thích ứng): θ" in page           # the whole exam is adaptive, not a section
     assert [re.search(r"Câu hỏi (\w+) số (\d+)", q["stem"]).groups() for q in body["review"]] == \
         [(t, str(n)) for t, n, _code in sitter.given]
 

@@ -174,6 +174,8 @@ def test_an_adaptive_section_over_the_socket(app, sio, client, token_for, users,
     assert [kind(q) for q in body["review"][FIXED:]] == [("single_choice", n) for n, _right in answers]
     page = login("teacher1").get(f"/results/exams/{exam['id']}/candidates/{candidate_id}").get_data(as_text=True)
     assert f"θ = {theta:.2f} ± {se:.2f}" in page
+    # θ is the section's, not the whole exam's: the label says so (Vietnamese, the site's language)
+    assert "Năng lực (phần thi thích ứng): θ" in page and "Năng lực (bài thi thích ứng)" not in page
     # the complaint check replays the shuffle and the section
     check = client.get(f"/api/v1/exams/{exam['id']}/candidates/{candidate_id}/paper", headers=admin).get_json()
     assert check["matches_record"] is True and len(check["item_order"]) == FIXED + len(answers)
