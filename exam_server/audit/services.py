@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from exam_server.audit.models import GENESIS_HASH, AuditHead, AuditPending, AuditRecord
@@ -85,12 +85,8 @@ def write_pending(db_session: Session) -> int:
 def chain(batch: int = CHAIN_BATCH) -> int:
     """Append up to `batch` pending entries to the chain, oldest first (flushes; the caller commits;
     SEQUENCER's lock keeps other processes out). Returns how many."""
-    oldest = select(AuditPending.id).order_by(AuditPending.id).limit(batch)
-    if session.get_bind().dialect.name == "postgresql":
-        oldest = oldest.with_for_update(skip_locked=True)
-    taken = session.execute(delete(AuditPending).where(AuditPending.id.in_(oldest.scalar_subquery()))
-                            .returning(AuditPending.id, AuditPending.at, AuditPending.kind, AuditPending.exam_id,
-                                       AuditPending.actor_id, AuditPending.subject, AuditPending.data)).all()
+    taken = drains.take(AuditPending, batch, AuditPending.at, AuditPending.kind, AuditPending.exam_id,
+                        AuditPending.actor_id, AuditPending.subject, AuditPending.data)
     if not taken:
         return 0
     head = session.execute(select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
@@ -102,7 +98,7 @@ def chain(batch: int = CHAIN_BATCH) -> int:
     else:
         last_id, last_hash = head
     rows = []
-    for _pending_id, at, kind, exam_id, actor_id, subject, data in sorted(taken):
+    for at, kind, exam_id, actor_id, subject, data in taken:
         last_id += 1
         prev_hash = last_hash
         last_hash = record_hash(prev_hash, last_id, at, kind, exam_id, actor_id, subject, data)
@@ -118,7 +114,7 @@ SEQUENCER = drains.Drain("audit", CHAIN_LOCK, CHAIN_BATCH, "AUDIT_CHAIN_INTERVAL
 
 def chain_all() -> None:
     """Chain everything pending now (commits)."""
-    drains.drain_all(SEQUENCER)
+    drains.drain_all(SEQUENCER, wait=True)
 
 
 def pending_count(db_session: Session) -> int:

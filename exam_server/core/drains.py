@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import text
+from sqlalchemy import delete, select, text
 
 from exam_server.core.db import after_commit_once, session
 
@@ -41,6 +41,17 @@ class Drain:
     apply: Callable[[int], int]        # takes up to `batch` rows out and applies them (flushes); how many
 
 
+def take(model, batch: int, *columns) -> list:
+    """For a pass: DELETE the `batch` oldest rows of the queue table `model` RETURNING `columns`,
+    oldest first (rows another transaction holds are skipped: two passes never take one row)."""
+    oldest = select(model.id).order_by(model.id).limit(batch)
+    if session.get_bind().dialect.name == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    rows = session.execute(delete(model).where(model.id.in_(oldest.scalar_subquery()))
+                           .returning(model.id, *columns)).all()
+    return [row[1:] for row in sorted(rows, key=lambda row: row[0])]
+
+
 def queued(drain: Drain) -> None:
     """This transaction queued rows for `drain`: drain them once it commits."""
     def kick() -> None:
@@ -49,24 +60,28 @@ def queued(drain: Drain) -> None:
             wakeup.set()
             return
         with current_app.app_context():        # a session of its own: the committed one is done
-            drain_all(drain)
+            drain_all(drain, wait=True)
     after_commit_once(f"drain.{drain.name}", kick)
 
 
-def drain_pass(drain: Drain) -> int | None:
-    """One batch (flushes; the caller commits); None when another process is draining (it takes
-    what this one would have)."""
-    if (session.get_bind().dialect.name == "postgresql"
-            and not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": drain.lock_key})):
-        return None
+def drain_pass(drain: Drain, *, wait: bool = False) -> int | None:
+    """One batch (flushes; the caller commits); None when another process is draining and `wait`
+    is false (a loop: its next pass takes what this one would have). Right after a commit with no
+    loop to come back, wait for the lock instead: the pass that holds it may have taken its rows
+    before this commit, and nothing else would drain them."""
+    if session.get_bind().dialect.name == "postgresql":
+        if wait:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": drain.lock_key})
+        elif not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": drain.lock_key}):
+            return None
     return drain.apply(drain.batch)
 
 
-def drain_all(drain: Drain) -> None:
+def drain_all(drain: Drain, *, wait: bool = False) -> None:
     """Drain what is queued (more passes only while they come back full: during a storm the next
     pass waits for the interval, so it takes a batch, not a row at a time); commits."""
     try:
-        while (done := drain_pass(drain)) is not None and done > 0:
+        while (done := drain_pass(drain, wait=wait)) is not None and done > 0:
             session.commit()
             if done < drain.batch:
                 break

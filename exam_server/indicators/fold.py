@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from exam_server.core import drains
 from exam_server.core.db import AFTER_COMMIT, after_commit, session
@@ -52,11 +52,7 @@ def fold(batch: int = FOLD_BATCH) -> int:
     """Sum up to `batch` queued rows into the cells (flushes; the caller commits; FOLDER's lock
     keeps other processes out). Returns how many it folded."""
     session.flush()
-    oldest = select(IndicatorDelta.id).order_by(IndicatorDelta.id).limit(batch)
-    if session.get_bind().dialect.name == "postgresql":
-        oldest = oldest.with_for_update(skip_locked=True)
-    rows = session.execute(delete(IndicatorDelta).where(IndicatorDelta.id.in_(oldest.scalar_subquery()))
-                           .returning(IndicatorDelta.exam_id, IndicatorDelta.cells, IndicatorDelta.bins)).all()
+    rows = drains.take(IndicatorDelta, batch, IndicatorDelta.exam_id, IndicatorDelta.cells, IndicatorDelta.bins)
     if not rows:
         return 0
     cells: dict[CellKey, list[int]] = defaultdict(lambda: [0] * len(CELL_COUNTERS))
@@ -72,7 +68,7 @@ def fold(batch: int = FOLD_BATCH) -> int:
     # batch bound as arrays (a multi-row VALUES of a storm's batch is a statement of hundreds of
     # kilobytes that psycopg parses again every time).
     exams = write({k: v for k, v in cells.items() if any(v)}, {k: n for k, n in bins.items() if n})
-    exams |= {row.exam_id for row in rows}
+    exams |= {exam_id for exam_id, _cells, _bins in rows}
     mark_dirty(exams)
     return len(rows)
 
@@ -109,4 +105,4 @@ FOLDER = drains.Drain("indicators", FOLD_LOCK, FOLD_BATCH, "INDICATORS_FOLD_INTE
 
 def fold_all() -> None:
     """Fold everything queued now (commits)."""
-    drains.drain_all(FOLDER)
+    drains.drain_all(FOLDER, wait=True)
