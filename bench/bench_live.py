@@ -168,7 +168,8 @@ def run_project(args, students: int, workdir: Path) -> dict:
     try:
         exam = seed(url, students, args.rooms, workdir / "instance")
         env = {"EXAM_DATABASE_URL": url, "EXAM_REDIS_URL": REDIS_URL, "EXAM_SOCKETIO_CHANNEL": channel,
-               "EXAM_SECRET_KEY": SECRET, "EXAM_INSTANCE_PATH": str(workdir / "instance"), "EXAM_LOG_LEVEL": "WARNING"}
+               "EXAM_SECRET_KEY": SECRET, "EXAM_INSTANCE_PATH": str(workdir / "instance"), "EXAM_LOG_LEVEL": "WARNING",
+               **dict(pair.split("=", 1) for pair in args.server_env)}
         server = Gunicorn(free_port(), env, workdir / f"server-{students}.log", cpu=0, nice=-10).wait()
         result = run_generator(plan_for(exam, server.url, args), server, workdir, f"project-{students}",
                                args.profile, args.profile_phase)
@@ -245,6 +246,8 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, default=None, help="py-spy raw profiles of one phase here")
     parser.add_argument("--profile-phase", choices=tuple(PROFILED_PHASES), default="answer")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the exam server (e.g. EXAM_GC_GEN0_THRESHOLD=50000); repeatable")
     parser.add_argument("--shared-postgres", action="store_true",
                         help="use the machine's PostgreSQL instead of one of the bench's own")
     args = parser.parse_args()

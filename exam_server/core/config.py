@@ -115,6 +115,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # transaction with a row lock): a connect or submit storm queues here instead of taking
         # every database connection from the answers of students already in.
         "LIVE_CONNECT_CONCURRENCY": _number(env, "EXAM_LIVE_CONNECT_CONCURRENCY", 8, minimum=1),
+        # The server process's garbage collector (exam_server/wsgi.py): collections of the youngest
+        # generation every this many allocations (CPython's default 700), and the objects of the
+        # started app frozen out of every collection. A full collection walks every object of the
+        # process and holds the event loop meanwhile: with 2,000 students connected, each a pause
+        # that every waiting acknowledgement sees. 0 keeps CPython's behaviour.
+        "GC_GEN0_THRESHOLD": _number(env, "EXAM_GC_GEN0_THRESHOLD", 0, minimum=0),
         # A connect that has waited this long for its turn is refused (`server_busy`, with a
         # retry_after_seconds the page waits, jittered) instead of waiting on: a waiting connect holds
         # its websocket's reader, so past the Engine.IO ping timeout the socket is closed under it and
