@@ -9,6 +9,12 @@ re-assembled in a draft exam get new ids: nothing cached can go stale.
 `paper(candidate_id)` / `papers(candidate_ids)` are what the live exam uses on its hot paths
 (answer checks, the paper sent at start, scoring at submit and deadline): a fixed number of
 statements whatever the paper's length, none when the form is cached.
+
+Rendering: papers of one form differ only in their question and option orders, and a question's
+choices have few orders. So a form question keeps its view (with its points) per option order it
+has been shown in, made once and shared by every paper that shows it so (read-only, like the
+form): a room of 2,000 papers is rendered with one small dict per question, not a fresh copy of
+every view (issue 9; the payload is the same, tests/server/test_paper_render_shared.py).
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -33,6 +39,7 @@ from item_bank import types as item_types
 from item_bank.model import ItemContent
 
 FORM_CACHE_SIZE = 512
+SHOWN_ORDERS = 1024        # option orders kept per form question (beyond: rendered, not kept)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,19 @@ class FormQuestion:
     content: ItemContent
     points: float
     view: dict[str, Any]
+    # option order (as a key) -> {"points", **view with the choices in that order}; never mutated
+    shown_in: dict[tuple, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
+
+    def shown(self, option_order: dict[str, list[str]]) -> dict[str, Any]:
+        """The question as a paper shows it with these option orders, without its number:
+        {"points", **student view with its choice lists reordered}. Shared: do not mutate."""
+        key = tuple((name, *ids) for name, ids in option_order.items())
+        found = self.shown_in.get(key)
+        if found is None:
+            found = {"points": self.points, **paper_lib.reorder_view(self.view, option_order)}
+            if len(self.shown_in) < SHOWN_ORDERS:
+                self.shown_in[key] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -80,8 +100,7 @@ class Paper:
     def render(self) -> dict[str, Any]:
         """What the candidate's browser may see: student views in paper order, options reordered.
         Never a key, an item identifier or a version id."""
-        shown = [{"number": q.number, "points": q.question.points,
-                  **paper_lib.reorder_view(q.question.view, q.option_order)} for q in self.questions]
+        shown = [{"number": q.number, **q.question.shown(q.option_order)} for q in self.questions]
         rendered = {"exam": self.form.exam, "form_code": self.form.code, "candidate_number": self.candidate_number,
                     "total_points": math.fsum(q["points"] for q in shown), "questions": shown}
         if self.adaptive is not None:     # the open question is the last one, unless done
