@@ -1,7 +1,7 @@
 """The server's work to start a room of N candidates, without websockets (issue 9).
 
-    ./run bench bench_start_room [--students 2000] [--rounds 3] [--baseline REV] [--py-spy FILE]
-                                 [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+    ./run bench bench_start_room [--students 2000] [--rounds 3] [--baseline REV] [--gc-freeze]
+                                 [--py-spy FILE] [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Seeds once, in a scratch database of its own on the shared PostgreSQL (migrated with
 core.migrate.upgrade, dropped at the end): the 2025 mathematics exam of bench/livesim/seed.py
@@ -23,6 +23,10 @@ JSON = the packets' encoding, ORM and glue = the rest. The clock is frozen at on
 every measurement, so the packets of two measurements are comparable byte for byte: with
 --baseline REV the code of that git revision (git archive of it) is measured in the same run,
 alternating with the current code, and the packets each candidate would receive are compared.
+
+The measurements run under TESTING (no background loops), so a server process's start-up freeze
+of the heap (create_app: gc.freeze) is not made; --gc-freeze makes it in every measurement (the
+baseline's too), for the figures of a server process. The collector's time is shown apart.
 """
 from __future__ import annotations
 
@@ -225,8 +229,6 @@ def measure(args) -> dict:
             else:
                 gc_clock["seconds"] += time.perf_counter() - gc_clock["started"]
                 gc_clock["full"] += info["generation"] == 2
-                if os.environ.get("BENCH_GC_DEBUG") and info["generation"] == 2:
-                    print("full", time.perf_counter() - gc_clock["started"], info, file=sys.stderr)
 
         sio = _SocketIO()
         registry = Registry()
@@ -242,12 +244,8 @@ def measure(args) -> dict:
                                         exam_id=args.exam_id, room_id=args.room_id, token_hash="bench"))
             user = session.get(User, args.proctor_id)
             session.commit()
-            if os.environ.get("BENCH_GC_FREEZE"):
+            if args.gc_freeze:            # as create_app does in a server process (current code)
                 gc.freeze()
-            if os.environ.get("BENCH_GC_OFF"):
-                gc.disable()
-            if os.environ.get("BENCH_GC_DEBUG"):
-                print("tracked before", len(gc.get_objects()), gc.get_count(), gc.get_stats()[2], file=sys.stderr)
             gc.callbacks.append(collecting)
             t0 = time.perf_counter()
             room = require_room(user, args.exam_id, args.room_id)
@@ -260,8 +258,6 @@ def measure(args) -> dict:
                 relay.pump()
             t2 = time.perf_counter()
             gc.callbacks.remove(collecting)
-            if os.environ.get("BENCH_GC_DEBUG"):
-                print("tracked after", len(gc.get_objects()), gc.get_count(), gc.get_stats()[2], file=sys.stderr)
         _dispose(app)
     finally:
         _database(args.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -281,7 +277,7 @@ def _child(args, seeded: dict, code_root: str, profile: str | None) -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), "--measure", "--code-root", code_root, "--url", args.url,
                "--template", seeded["template"], "--exam-id", str(seeded["exam_id"]), "--room-id",
                str(seeded["room_id"]), "--proctor-id", str(seeded["proctor_id"]), "--now", seeded["now"],
-               "--out", out]
+               "--out", out, *(["--gc-freeze"] if args.gc_freeze else [])]
     if profile:
         spy = Path(sys.executable).with_name("py-spy")
         raw = ["--format", "raw"] if profile.endswith(".txt") else []     # collapsed stacks, for a script
@@ -322,6 +318,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="measurements per code version (median shown)")
     parser.add_argument("--baseline", help="a git revision whose code is measured too, alternating (e.g. main)")
     parser.add_argument("--py-spy", dest="py_spy", help="record the current code's first measurement to FILE (.svg, or .txt: collapsed stacks)")
+    parser.add_argument("--gc-freeze", dest="gc_freeze", action="store_true",
+                        help="freeze the start-up heap out of the collector first, as a server process does")
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     for hidden in ("--code-root", "--template", "--now", "--out"):
