@@ -21,7 +21,7 @@ from exam_server.live.attempts import (
     add_history,
     apply_move,
     exam_is_open,
-    history_row,
+    history_values,
     room_session,
 )
 from exam_server.live.models import Attempt, AttemptStatus, RoomSession
@@ -76,8 +76,8 @@ def _move_all(attempts: list[_Moving], action: str, exam: Exam, now: datetime, a
     for attempt in attempts:
         before = apply_move(attempt, action, now, closes_at=exam.closes_at, minutes=allowed_minutes(attempt.candidate),
                             locked=True)
-        row, move_ = history_row(attempt, action, now, actor_id=actor_id, reason=reason, from_status=before,
-                                 to_status=attempt.status)
+        row, move_ = history_values(attempt, action, now, actor_id=actor_id, reason=reason, from_status=before,
+                                    to_status=attempt.status)
         rows.append(row)
         moves.append(move_)
     if attempts:
