@@ -57,10 +57,9 @@ class FormQuestion:
     content: ItemContent
     points: float
     view: dict[str, Any]
-    # (number, option orders) -> (the PaperQuestion, its rendering): shared by every paper that
+    # (number, option orders) -> the PaperQuestion, with its rendering: shared by every paper that
     # places the question so; read-only.
-    placings: dict[tuple, tuple[PaperQuestion, dict[str, Any]]] = field(default_factory=dict, compare=False,
-                                                                         repr=False)
+    placings: dict[tuple, PaperQuestion] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def order_key(self) -> str:
@@ -68,22 +67,17 @@ class FormQuestion:
         return str(self.item_version_id)
 
     def placed(self, number: int, option_order: dict[str, list[str]]) -> PaperQuestion:
-        return self._placing(number, option_order)[0]
-
-    def rendered(self, number: int, option_order: dict[str, list[str]]) -> dict[str, Any]:
-        """The question as a paper shows it at this number with these option orders: {"number",
-        "points", **student view with its choice lists reordered}. Shared: do not mutate."""
-        return self._placing(number, option_order)[1]
-
-    def _placing(self, number: int, option_order: dict[str, list[str]]) -> tuple[PaperQuestion, dict[str, Any]]:
-        key = (number, *((name, *ids) for name, ids in option_order.items()))
+        """This question at this number with these option orders (one shared object per placing)."""
+        key = (number, *[(name, *ids) for name, ids in option_order.items()])
         found = self.placings.get(key)
         if found is None:
-            found = (PaperQuestion(number, self, option_order),
-                     {"number": number, "points": self.points, **paper_lib.reorder_view(self.view, option_order)})
+            found = PaperQuestion(number, self, option_order, self._render(number, option_order))
             if len(self.placings) < PLACINGS_KEPT:
                 found = self.placings.setdefault(key, found)
         return found
+
+    def _render(self, number: int, option_order: dict[str, list[str]]) -> dict[str, Any]:
+        return {"number": number, "points": self.points, **paper_lib.reorder_view(self.view, option_order)}
 
 
 @dataclass(frozen=True)
@@ -99,6 +93,13 @@ class PaperQuestion:
     number: int                          # 1-based, in the candidate's order
     question: FormQuestion
     option_order: dict[str, list[str]]   # body list -> choice ids in the order shown
+    # What the paper shows of it: {"number", "points", **student view with its choice lists
+    # reordered}; made when not given. Shared: read-only.
+    shown: dict[str, Any] = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        if self.shown is None:
+            object.__setattr__(self, "shown", self.question._render(self.number, self.option_order))
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class Paper:
     def render(self) -> dict[str, Any]:
         """What the candidate's browser may see: student views in paper order, options reordered.
         Never a key, an item identifier or a version id."""
-        shown = [q.question.rendered(q.number, q.option_order) for q in self.questions]
+        shown = [q.shown for q in self.questions]
         rendered = {"exam": self.form.exam, "form_code": self.form.code, "candidate_number": self.candidate_number,
                     "total_points": math.fsum(q["points"] for q in shown), "questions": shown}
         if self.adaptive is not None:     # the open question is the last one, unless done

@@ -39,7 +39,7 @@ def question_json(paper: Paper, question: PaperQuestion | None) -> dict[str, Any
     """The next question as the paper shows it (no key, no identifier)."""
     if question is None:
         return None
-    return question.question.rendered(question.number, question.option_order)
+    return question.shown
 
 
 def _open_question(paper: Paper) -> PaperQuestion | None:

@@ -1,5 +1,5 @@
 """A paper rendered from the views a form question shares between papers (exams/papers.py,
-FormQuestion.shown) is exactly the paper rendered on its own, straightforwardly: the student views
+FormQuestion.placed) is exactly the paper rendered on its own, straightforwardly: the student views
 of the form's items in the candidate's question order, each choice list in the candidate's
 recorded option order (issue 9). Expected papers are built here from the database's rows (the
 form's items, the candidate's recorded orders) and the library's student view, and compared as
