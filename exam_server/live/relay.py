@@ -150,6 +150,10 @@ class Relay:
                 rows = self._read()
                 if rows:
                     self._deliver(rows)
+                    if self.running:
+                        # The last students told (since _emit's last yield) get their packets
+                        # written now, not after the proctors' snapshot of the room is built.
+                        self.socketio.sleep(0)
                 self._push_rooms()
             finally:
                 session.rollback()
