@@ -42,7 +42,9 @@ from item_bank import types as item_types
 from item_bank.model import ItemContent
 
 FORM_CACHE_SIZE = 512
-PLACINGS_KEPT = 4096     # (number, option orders) kept per form question; beyond: made, not kept
+# Placings kept per form question (beyond: made, not kept). A question of a 2025 paper has at most
+# its part's size times its orders (12 x 24); each kept placing is about 1 KB, kept with the form.
+PLACINGS_KEPT = 1024
 NO_ORDER: dict[str, list[str]] = {}      # a question without choice lists (shared: never mutated)
 
 
@@ -202,8 +204,8 @@ def papers(candidate_ids: Iterable[int]) -> dict[int, Paper]:
         if form is None:      # evicted between the load and here: load it alone
             _load_forms({row.form_id})
             form = _forms.get(row.form_id)
-        orders, shown = _json(row.option_orders), form.questions
-        questions = tuple(shown[position].placed(number, orders.get(shown[position].order_key, NO_ORDER))
+        orders, in_form = _json(row.option_orders), form.questions
+        questions = tuple(in_form[position].placed(number, orders.get(in_form[position].order_key, NO_ORDER))
                           for number, position in enumerate(row.item_order, start=1))
         adaptive = row.adaptive
         found[row.candidate_id] = Paper(row.candidate_id, row.candidate_number, form, questions, adaptive,
