@@ -18,7 +18,7 @@ event does, cold, as the first start of a server process does it:
   packet class, core/wire.py) by a stand-in for the Socket.IO server.
 
 Breakdown: SQL = time inside the driver's execute (and the statement count), paper rendering =
-time in the renderer (exams/papers.py: Paper.render, and the bulk renderer when there is one),
+time in exams/papers.py Paper.render and exams/forms.py reorder_view (wherever it is called from),
 JSON = the packets' encoding, ORM and glue = the rest. The clock is frozen at one instant for
 every measurement, so the packets of two measurements are comparable byte for byte: with
 --baseline REV the code of that git revision (git archive of it) is measured in the same run,
@@ -46,9 +46,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = os.environ.get("EXAM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NODE = "bench-node"
-# Where the paper is rendered, in the code of any revision (wrapped when present, not nested).
-RENDERERS = (("exam_server.exams.papers", "Paper", "render"), ("exam_server.exams.papers", None, "render_papers"),
-             ("exam_server.exams.paper_render", None, "render_papers"))
+# Where papers are rendered, in the code of any revision (wrapped when present, not counted twice
+# when nested): a paper's rendering, and a view's choices put in a paper's order.
+RENDERERS = (("exam_server.exams.papers", "Paper", "render"), ("exam_server.exams.forms", None, "reorder_view"))
 
 
 def _database(admin_url: str, sql: str) -> None:
@@ -266,7 +266,8 @@ def measure(args) -> dict:
     return {"started": len(started), "told": len(told), "service_s": t1 - t0, "service_sql_s": service_sql["seconds"],
             "service_statements": service_sql["statements"], "delivery_s": delivery, "delivery_sql_s": sql["seconds"],
             "delivery_statements": sql["statements"], "render_s": render.seconds, "render_calls": render.calls,
-            "json_s": sio.json_seconds, "gc_s": gc_clock["seconds"], "service_gc_s": service_gc, "gc_full": gc_clock["full"], "bytes": sio.bytes, "digests": sio.digests}
+            "json_s": sio.json_seconds, "gc_s": gc_clock["seconds"], "service_gc_s": service_gc,
+            "gc_full": gc_clock["full"], "bytes": sio.bytes, "digests": sio.digests}
 
 
 # --- the parent --------------------------------------------------------------------------------
