@@ -63,7 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
-    from exam_server.results import formats as result_formats   # exam day: the `score` filter (7,25)
+    from exam_server.results import formats as result_formats  # exam day: the `score` filter (7,25)
 
     result_formats.init_app(app)
 

@@ -24,7 +24,6 @@ from sqlalchemy import select
 
 from exam_server.core.db import after_commit, session
 from exam_server.exams import adaptive as cat
-from exam_server.exams import forms as paper_lib
 from exam_server.exams.papers import Paper, PaperQuestion
 from exam_server.live.answers import Holder, save_answer
 from exam_server.live.attempts import LiveError
@@ -40,8 +39,7 @@ def question_json(paper: Paper, question: PaperQuestion | None) -> dict[str, Any
     """The next question as the paper shows it (no key, no identifier)."""
     if question is None:
         return None
-    return {"number": question.number, "points": question.question.points,
-            **paper_lib.reorder_view(question.question.view, question.option_order)}
+    return question.shown
 
 
 def _open_question(paper: Paper) -> PaperQuestion | None:

@@ -5,6 +5,7 @@ proctor page's order) and writes what the student must hear to the live event lo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -41,16 +42,17 @@ class LiveError(ApiError):
         super().__init__(code, message, status, field, **extra)
 
 
-def history_row(attempt: Attempt, action: str, now: datetime, *, actor_id: int | None = None, reason: str = "",
-                from_status: AttemptStatus | None = None, to_status: AttemptStatus | None = None
-                ) -> tuple[AttemptEvent, signals.AttemptMove | None]:
-    row = AttemptEvent(attempt_id=attempt.id, action=action, actor_id=actor_id, reason=reason, at=now,
-                       from_status=from_status.value if from_status else None,
-                       to_status=to_status.value if to_status else None)
+def history_values(attempt: Attempt, action: str, now: datetime, *, actor_id: int | None = None,
+                   reason: str = "", from_status: AttemptStatus | None = None,
+                   to_status: AttemptStatus | None = None) -> tuple[dict[str, Any], signals.AttemptMove | None]:
+    """A move's history row (its columns) and its signal's entry (None without a status change)."""
+    row = {"attempt_id": attempt.id, "action": action, "actor_id": actor_id, "reason": reason, "at": now,
+           "from_status": from_status.value if from_status else None,
+           "to_status": to_status.value if to_status else None}
     move_ = None
     if to_status is not None:
         move_ = signals.AttemptMove(attempt_id=attempt.id, exam_id=attempt.exam_id, candidate_id=attempt.candidate_id,
-                                    action=action, from_status=row.from_status, to_status=to_status.value, at=now,
+                                    action=action, from_status=row["from_status"], to_status=to_status.value, at=now,
                                     actor_id=actor_id, reason=reason,
                                     seconds_on_test=seconds_on_test(attempt.started_at, attempt.finished_at,
                                                                     attempt.paused_seconds)
@@ -58,14 +60,16 @@ def history_row(attempt: Attempt, action: str, now: datetime, *, actor_id: int |
     return row, move_
 
 
-HISTORY_COLUMNS = ("attempt_id", "action", "actor_id", "reason", "at", "from_status", "to_status")
+def history_row(attempt: Attempt, action: str, now: datetime, **kwargs) -> tuple[AttemptEvent, signals.AttemptMove | None]:
+    row, move_ = history_values(attempt, action, now, **kwargs)
+    return AttemptEvent(**row), move_
 
 
-def add_history(rows: list[AttemptEvent]) -> None:
-    """Many history rows in one statement (an executemany without RETURNING: nobody reads their
-    ids), whatever their number: a room's start writes one per candidate."""
+def add_history(rows: list[dict[str, Any]]) -> None:
+    """Many history rows (history_values) in one statement (an executemany without RETURNING:
+    nobody reads their ids), whatever their number: a room's start writes one per candidate."""
     if rows:
-        session.execute(insert(AttemptEvent), [{c: getattr(row, c) for c in HISTORY_COLUMNS} for row in rows])
+        session.execute(insert(AttemptEvent), rows)
 
 
 def record(attempt: Attempt, action: str, now: datetime, **kwargs) -> None:
@@ -151,7 +155,7 @@ def create_missing(candidates: list[Candidate], now: datetime) -> None:
         return
     session.add_all(made)
     session.flush()
-    rows = [history_row(a, "create", now, to_status=A.NOT_STARTED) for a in made]
+    rows = [history_values(a, "create", now, to_status=A.NOT_STARTED) for a in made]
     add_history([row for row, _move in rows])
     signals.attempts_moved.send(made[0].exam_id, moves=[move_ for _row, move_ in rows])
 
