@@ -110,7 +110,8 @@ def run_once(args, n: int, pg: PrivatePostgres, redis: PrivateRedis, workdir: Pa
         for server in servers:
             server.wait()
         nginx = Nginx(shutil.which("nginx") or "/usr/sbin/nginx", folder,
-                      ports if n > 1 else [ports[0], ports[0]], free_port(), free_port())
+                      ports if n > 1 else [ports[0], ports[0]], free_port(), free_port(),
+                      worker_connections=4 * args.students + 512)
         site_for(nginx, ports)
         nginx.start()
         time.sleep(0.5)

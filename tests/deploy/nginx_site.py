@@ -61,7 +61,7 @@ def site_config(upstream_ports, https_port, http_port, cert: Path, key: Path) ->
     return text
 
 
-def main_config(tmp_path: Path, site: Path, mime_types: Path) -> str:
+def main_config(tmp_path: Path, site: Path, mime_types: Path, worker_connections: int = 512) -> str:
     """The stand-in for /etc/nginx/nginx.conf: everything outside the site file."""
     user = "user root;\n" if os.geteuid() == 0 else ""   # workers must reach tmp_path (0700)
     temp = "".join(f"    {kind}_temp_path {tmp_path / kind};\n"
@@ -69,7 +69,7 @@ def main_config(tmp_path: Path, site: Path, mime_types: Path) -> str:
     return f"""{user}worker_processes 1;
 pid {tmp_path / 'nginx.pid'};
 error_log {tmp_path / 'error.log'} notice;
-events {{ worker_connections 512; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
     include {mime_types};
     default_type application/octet-stream;
@@ -87,7 +87,10 @@ class Nginx:
     """nginx with deploy/nginx.conf in front of gunicorn processes on `upstream_ports` (named
     NODES[i] in their EXAM_NODE_NAME), serving HTTPS on a free port; logs under `folder`."""
 
-    def __init__(self, binary: str, folder: Path, upstream_ports, https_port: int, http_port: int):
+    def __init__(self, binary: str, folder: Path, upstream_ports, https_port: int, http_port: int,
+                 worker_connections: int = 512):
+        """`worker_connections`: the stand-in nginx.conf's (a client's websocket takes two: a
+        benchmark of hundreds of students needs thousands)."""
         self.folder = folder
         self.cert, key = self_signed(folder)
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -97,7 +100,7 @@ class Nginx:
         site = folder / "exam-platform.conf"
         site.write_text(site_config(upstream_ports, https_port, http_port, self.cert, key))
         conf = folder / "nginx.conf"
-        conf.write_text(main_config(folder, site, conf_dir / "mime.types"))
+        conf.write_text(main_config(folder, site, conf_dir / "mime.types", worker_connections))
         self.cmd = [binary, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
         self.base = f"https://127.0.0.1:{https_port}"
         self.proc: subprocess.Popen | None = None
