@@ -13,9 +13,13 @@ from flask import Flask, request
 from flask_socketio import SocketIO
 
 from bench.livesim.seed import CONTENT, FORMAT_2025_MATH
+from exam_server.core.config import PING_INTERVAL_SECONDS, PING_TIMEOUT_SECONDS
 
 app = Flask(__name__)
-socketio = SocketIO(app, async_mode=os.environ.get("EXAM_SOCKETIO_ASYNC_MODE") or None)
+# The exam server's Engine.IO pings (every 8 s, for offline within 15 s): at 2,000 students they
+# are a good part of a process's work, so the ceiling pays them too.
+socketio = SocketIO(app, async_mode=os.environ.get("EXAM_SOCKETIO_ASYNC_MODE") or None,
+                    ping_interval=PING_INTERVAL_SECONDS, ping_timeout=PING_TIMEOUT_SECONDS)
 
 _engine = None
 _table = None

@@ -34,6 +34,11 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+# Engine.IO's ping defaults (named: bench/livesim/bare_app.py, the benchmark's ceiling, pings alike).
+PING_INTERVAL_SECONDS = 8
+PING_TIMEOUT_SECONDS = 5
+
+
 class ConfigError(ValueError):
     """A setting in the environment that cannot be used; the message names it."""
 
@@ -102,8 +107,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LIVE_NODE_TIMEOUT_SECONDS": _number(env, "EXAM_LIVE_NODE_TIMEOUT_SECONDS", 10, float, minimum=2),
         # Engine.IO pings: a connection silent for interval + timeout is gone (the proctor sees the
         # candidate offline, the slot is free), within 15 s by default.
-        "SOCKETIO_PING_INTERVAL": _number(env, "EXAM_SOCKETIO_PING_INTERVAL", 8, float, minimum=1),
-        "SOCKETIO_PING_TIMEOUT": _number(env, "EXAM_SOCKETIO_PING_TIMEOUT", 5, float, minimum=1),
+        "SOCKETIO_PING_INTERVAL": _number(env, "EXAM_SOCKETIO_PING_INTERVAL", PING_INTERVAL_SECONDS, float,
+                                          minimum=1),
+        "SOCKETIO_PING_TIMEOUT": _number(env, "EXAM_SOCKETIO_PING_TIMEOUT", PING_TIMEOUT_SECONDS, float, minimum=1),
         # This process's name for nginx's sticky routing of Socket.IO long-polling (deploy/: the
         # systemd instance, i.e. its port); empty: no cookie (a single process).
         "NODE_NAME": env.get("EXAM_NODE_NAME", ""),
