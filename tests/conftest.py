@@ -209,3 +209,17 @@ def kiosk_language():
     from kiosk_client import i18n
 
     i18n.use(i18n.DEFAULT_LANGUAGE)
+
+
+@pytest.fixture
+def admin(token_for):
+    """An admin's API headers."""
+    return token_for("admin")
+
+
+@pytest.fixture
+def sio():
+    """The app's Flask-SocketIO object (its test clients speak /student, /proctor, /dashboard)."""
+    from exam_server.core.extensions import socketio
+
+    return socketio

@@ -84,6 +84,7 @@ class SimStudent:
         self.state_event = asyncio.Event()
         self.changed = asyncio.Event()                  # any server event: wakes the sender
         self.stopped = False
+        self.answering = True            # run()'s loop; stop_answering() ends it (drain() still sends)
         self.heard: Counter = Counter()                 # server events this student received
         self.connected_at: float | None = None
         self.last_ack_at: float | None = None
@@ -208,7 +209,7 @@ class SimStudent:
                   flags: float = 0.1) -> None:
         """Answer at exam pace until `until` (monotonic), reconnecting and replaying as needed."""
         next_at = time.monotonic() + self.rng.random() * first_delay_s
-        while not self.stopped and self.status not in FINISHED and self.status != "replaced":
+        while self.answering and not self.stopped and self.status not in FINISHED and self.status != "replaced":
             now = time.monotonic()
             if now >= until:
                 break
@@ -231,6 +232,13 @@ class SimStudent:
                 await asyncio.wait_for(self._wake(), wait)
             except TimeoutError:
                 pass
+
+    def stop_answering(self) -> None:
+        """End run() at its next turn. Cancelling its task is not enough on Python 3.11:
+        asyncio.wait_for swallows a cancellation that arrives as the awaited thing completes
+        (cpython gh-86296), and the loop would go on answering until `until`."""
+        self.answering = False
+        self.changed.set()
 
     async def _wake(self) -> None:
         waits = [asyncio.ensure_future(self.changed.wait())]

@@ -17,11 +17,6 @@ from tests.server.test_exams_assembly import NUMERIC_KEY
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
 def _answer(section, right: bool) -> None:
     item_type = re.search(r"Câu hỏi (\w+) số", section.inner_text()).group(1)
     if item_type == "single_choice":

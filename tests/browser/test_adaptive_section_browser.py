@@ -27,11 +27,6 @@ from tests.server.test_adaptive_section import (
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
 def test_an_adaptive_section_in_the_browser(app, live_contexts, client, token_for, users, admin, exam_ui):
     from exam_server.core.db import session
     from exam_server.live.models import RoomSession

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.server.test_results import admin, all_right, answer, exam  # noqa: F401  (the scored exam fixture)
+from tests.server.test_results import all_right, answer, exam  # noqa: F401  (the scored exam fixture)
 
 pytestmark = pytest.mark.browser
 

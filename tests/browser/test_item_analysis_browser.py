@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 # the scored exam of the server tests: question 0 (key A) answered A, A, B
 from tests.server.test_analysis_pages import analysed  # noqa: F401
-from tests.server.test_results import admin, exam  # noqa: F401  (its fixtures)
+from tests.server.test_results import exam  # noqa: F401  (its fixtures)
 
 pytestmark = pytest.mark.browser
 

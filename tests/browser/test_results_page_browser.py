@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from tests.server.test_result_lookup import AN, NO_MATCH
-from tests.server.test_results import admin, all_right, answer, exam  # noqa: F401  (the exam fixture)
+from tests.server.test_results import all_right, answer, exam  # noqa: F401  (the exam fixture)
 from tests.server.test_results_exports import HEADER, ROWS
 from tests.server.test_results_pages import scored  # noqa: F401  (fixture)
 

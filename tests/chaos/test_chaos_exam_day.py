@@ -18,6 +18,7 @@ about 7 minutes here."""
 from __future__ import annotations
 
 import asyncio
+import io
 import shutil
 import signal
 import ssl
@@ -61,15 +62,27 @@ class Loop:
         self.thread.start()
 
     def run(self, coro, timeout: float = 240) -> Any:
-        # The timeout inside the loop: it cancels the scenario where it waits, so the failure's
-        # traceback names that await (the step log printed by `step` says which step it was).
-        bounded = asyncio.wait_for(coro, timeout)
-        return asyncio.run_coroutine_threadsafe(bounded, self.loop).result(timeout + 30)
+        return asyncio.run_coroutine_threadsafe(_bounded(coro, timeout), self.loop).result(timeout + 30)
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
+
+
+async def _bounded(coro, timeout: float) -> Any:
+    """The scenario, or after `timeout` a failure that says where it waits (its stack, and how
+    many other tasks are still running), with the step lines `step` printed before it."""
+    task = asyncio.ensure_future(coro)
+    done, _pending = await asyncio.wait({task}, timeout=timeout)
+    if done:
+        return task.result()
+    where = io.StringIO()
+    task.print_stack(file=where)
+    others = [t for t in asyncio.all_tasks() if t is not task and t is not asyncio.current_task()]
+    task.cancel()
+    raise TimeoutError(f"the scenario is still running after {timeout:.0f} s ({len(others)} other tasks "
+                       f"running); it waits at:\n{where.getvalue()}")
 
 
 @dataclass
@@ -213,11 +226,17 @@ async def sit(stack: Stack, name: str, exam: SeededExam | None = None) -> Hall:
     return hall
 
 
-async def leave(hall: Hall) -> None:
-    """Stop answering, send what is pending (reconnecting as needed), close."""
+async def stop_answering(hall: Hall) -> None:
+    for student in hall.students:
+        student.stop_answering()
     for task in hall.tasks:
         task.cancel()
     await asyncio.gather(*hall.tasks, return_exceptions=True)
+
+
+async def leave(hall: Hall) -> None:
+    """Stop answering, send what is pending (reconnecting as needed), close."""
+    await stop_answering(hall)
     drained = await asyncio.gather(*(s.drain(60) for s in hall.students))
     await asyncio.gather(*(s.close() for s in hall.students))
     await hall.proctor.close()
@@ -297,9 +316,7 @@ def test_offline_client_goes_away(stack):
         started = time.monotonic()
         hall = await sit(stack, "offline")
         await asyncio.sleep(4)
-        for task in hall.tasks:
-            task.cancel()
-        await asyncio.gather(*hall.tasks, return_exceptions=True)
+        await stop_answering(hall)
         assert all(await asyncio.gather(*(s.drain(30) for s in hall.students)))
         step("offline", f"answers sent ({len(acked(hall))} acknowledged)", started)
         away = hall.students[0]
@@ -386,9 +403,7 @@ def test_deadline_closes_within_two_seconds_and_scores_once(stack):
         while not all(s.status == "closed" for s in hall.students):
             await asyncio.sleep(0.2)
             assert time.time() < last + 20, "the deadline passed and attempts are still open"
-        for task in hall.tasks:
-            task.cancel()
-        await asyncio.gather(*hall.tasks, return_exceptions=True)
+        await stop_answering(hall)
         await asyncio.gather(*(s.close() for s in hall.students))
         await hall.proctor.close()
         return hall, due

@@ -94,18 +94,6 @@ def independent_eap(given) -> tuple[float, float]:
     return float(found.theta[0]), float(found.se[0])
 
 
-@pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
-@pytest.fixture
-def sio():
-    from exam_server.core.extensions import socketio
-
-    return socketio
-
-
 def start(app, sio, client, token_for, exam, number="010001"):
     headers = token_for("proctor1")
     response = client.post(f"/api/v1/exams/{exam['id']}/candidates/{exam['candidates'][number]}/session-token",

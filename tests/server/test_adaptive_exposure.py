@@ -22,18 +22,6 @@ SH_RULES = {**SECTION_RULES, "exposure": "sympson_hetter", "exposure_rate": RATE
 ORDER_AT_0 = sorted(range(len(TABLE)), key=lambda n: -information(n, 0.0))     # 2, 4, 3, 1, 0, 5
 
 
-@pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
-@pytest.fixture
-def sio():
-    from exam_server.core.extensions import socketio
-
-    return socketio
-
-
 def test_sympson_hetter_parameters_and_lottery(app, sio, client, token_for, users, admin):
     from exam_server.core.db import session
     from exam_server.exams.models import CandidatePaper, Exam, ExamFormItem

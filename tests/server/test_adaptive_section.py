@@ -100,18 +100,6 @@ def right_answer(question: dict):
     return {"single_choice": "A", "numeric": str(NUMERIC_KEY), "true_false_cluster": dict(TF_KEY)}[item_type]
 
 
-@pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
-@pytest.fixture
-def sio():
-    from exam_server.core.extensions import socketio
-
-    return socketio
-
-
 def test_an_adaptive_section_over_the_socket(app, sio, client, token_for, users, admin, login):
     from exam_server.core.db import session
     from exam_server.results.models import Result

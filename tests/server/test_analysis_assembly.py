@@ -3,7 +3,7 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from tests.server.test_exams import BLUEPRINT
-from tests.server.test_exams_assembly import admin, assemble, ready_exam, seed_bank  # noqa: F401
+from tests.server.test_exams_assembly import assemble, ready_exam, seed_bank
 
 
 def calibrate_everything(app, exam_id, users):
@@ -27,7 +27,7 @@ def calibrate_everything(app, exam_id, users):
         session.commit()
 
 
-def test_information_target_uses_stored_calibrations(app, client, admin, users, token_for):  # noqa: F811
+def test_information_target_uses_stored_calibrations(app, client, admin, users, token_for):
     seed_bank(client, token_for)
     exam = ready_exam(client, admin, users)
     calibrate_everything(app, exam["id"], users)
@@ -45,7 +45,7 @@ def test_information_target_uses_stored_calibrations(app, client, admin, users, 
     assert stored["information_target"] == [{"theta": 0.0, "min": 3.0}]
 
 
-def test_a_bad_information_target_names_the_field(client, admin):  # noqa: F811
+def test_a_bad_information_target_names_the_field(client, admin):
     from tests.server.test_exams import make_exam
 
     exam = make_exam(client, admin)

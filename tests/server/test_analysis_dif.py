@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from tests.server.test_analysis_pages import analysed  # noqa: F401  (fixture)
-from tests.server.test_results import admin, exam  # noqa: F401  (fixtures)
+from tests.server.test_results import exam  # noqa: F401  (fixtures)
 
 
 def simulated(n_per_group=300, n_items=10, shift=1.0, seed=11):

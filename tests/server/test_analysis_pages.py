@@ -10,7 +10,7 @@ from html import unescape
 import openpyxl
 import pytest
 
-from tests.server.test_results import admin, all_right, answer, exam  # noqa: F401  (the exam fixture)
+from tests.server.test_results import all_right, answer, exam  # noqa: F401  (the exam fixture)
 
 
 @pytest.fixture

@@ -17,13 +17,6 @@ def exam(app, client, token_for, users):
     return live_exam(app, client, token_for, users)
 
 
-@pytest.fixture
-def sio():
-    from exam_server.core.extensions import socketio
-
-    return socketio
-
-
 def _records(app):
     from exam_server.audit.models import AuditRecord
     from exam_server.core.db import session

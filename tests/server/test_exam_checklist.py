@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.server.test_exam_pages import admin, text_of  # noqa: F401  (fixture)
+from tests.server.test_exam_pages import text_of
 from tests.server.test_exams import add_room, make_exam
 from tests.server.test_exams_assembly import assemble, ready_exam, seed_bank
 
@@ -13,7 +13,7 @@ def steps(page: str) -> dict[str, str]:
     return dict(re.findall(r'data-step="(\w+)" data-done="(true|false)"', page))
 
 
-def test_a_new_exam_lists_every_step_still_to_do(login, client, admin):  # noqa: F811
+def test_a_new_exam_lists_every_step_still_to_do(login, client, admin):
     exam = make_exam(client, admin)
     page = text_of(login("admin").get(f"/admin/exams/{exam['id']}"))
     assert steps(page) == {"window": "true", "rooms": "false", "proctors": "false", "roster": "false",
@@ -22,7 +22,7 @@ def test_a_new_exam_lists_every_step_still_to_do(login, client, admin):  # noqa:
     assert "Không thể chuyển trạng thái" not in page
 
 
-def test_the_checklist_follows_what_was_done(login, client, admin, users, token_for):  # noqa: F811
+def test_the_checklist_follows_what_was_done(login, client, admin, users, token_for):
     seed_bank(client, token_for)
     exam = ready_exam(client, admin, users)              # P01 with proctor1; three candidates, one unseated
     add_room(client, admin, exam["id"], name="P02")      # no proctor

@@ -16,11 +16,6 @@ from tests.server.test_exams import ROWS, make_exam
 from tests.server.test_exams_assembly import assemble, ready_exam, seed_bank
 
 
-@pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
 def text_of(response) -> str:
     return unescape(response.get_data(as_text=True))
 

@@ -28,11 +28,6 @@ ROWS = [
 ]
 
 
-@pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
 def make_exam(client, headers, **changes) -> dict:
     response = client.post("/api/v1/exams", json={**EXAM, **changes}, headers=headers)
     assert response.status_code == 201, response.get_json()

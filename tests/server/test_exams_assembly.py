@@ -16,11 +16,6 @@ KEY_FIELDS = {"key", "answer_key", "correct", "values", "value", "tolerance", "t
               "pairs", "order", "rubric", "scoring"}
 
 
-@pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
 def approved_item(client, token_for, item_type, n, **metadata) -> str:
     payload = item_payload(item_type, difficulty=round(0.3 + 0.05 * (n % 6), 2), **metadata)
     payload["content"]["stem"] = f"<p>Câu hỏi {item_type} số {n}</p>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.server.test_results import admin, all_right, answer, exam  # noqa: F401  (the exam fixture)
+from tests.server.test_results import all_right, answer, exam  # noqa: F401  (the exam fixture)
 
 
 def test_absent_until_analysed_then_stored_and_suppressed(app, client, exam, token_for):  # noqa: F811

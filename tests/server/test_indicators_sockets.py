@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from tests.conftest import PASSWORD
 from tests.server.indicator_factories import bare_exam, load_units
 from tests.server.test_indicators_engine import _send
-
-
-@pytest.fixture
-def sio():
-    from exam_server.core.extensions import socketio
-
-    return socketio
 
 
 def dashboard(app, sio, username):

@@ -15,13 +15,6 @@ def exam(app, client, token_for, users):
     return live_exam(app, client, token_for, users)
 
 
-@pytest.fixture
-def sio():
-    from exam_server.core.extensions import socketio
-
-    return socketio
-
-
 def student(app, sio, token):
     return sio.test_client(app, namespace="/student", auth={"token": token})
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import event
 
 from bench.livesim.seed import seed_live_exam
@@ -25,13 +24,6 @@ LONG = (("single_choice", 40, 0.25),)         # 40 questions, 10 points
 # reads the attempts it tells in one statement).
 MOST = {"answer": 1, "flag": 1, "sync": 5, "connect": 16, "submit": 36, "start_room": 35, "pause_room": 25,
         "resume_room": 30, "join": 11}
-
-
-@pytest.fixture
-def sio():
-    from exam_server.core.extensions import socketio
-
-    return socketio
 
 
 class Statements:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.server.test_results import admin, exam  # noqa: F401 - fixtures
+from tests.server.test_results import exam  # noqa: F401 - fixtures
 
 FACES = Path(__file__).parent.parent / "fixtures" / "faces"
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 from tests.server.test_exams import add_room
-from tests.server.test_results import admin, answer, correct, exam  # noqa: F401 - fixtures
+from tests.server.test_results import answer, correct, exam
 
 # hand-written: the code -> what the Vietnamese page says
 REASONS = {"submit": "Chấm khi nộp bài", "correction": "Đính chính số {id}"}
 
 
-def test_result_history_reasons_are_words(app, client, exam, admin, login):  # noqa: F811
+def test_result_history_reasons_are_words(app, client, exam, admin, login):
     answer(app, exam, 1, {0: "B"})
     response = correct(client, admin, exam, item_version_id=exam["versions"][0], kind="drop",
                        reason="Câu 1 có hai phương án đúng")
@@ -29,7 +29,7 @@ def test_result_history_reasons_are_words(app, client, exam, admin, login):  # n
     assert ">submit<" not in text
 
 
-def test_room_name_is_not_prefixed_again(app, client, admin, login, users):  # noqa: F811
+def test_room_name_is_not_prefixed_again(app, client, admin, login, users):
     from tests.server.test_exams import make_exam
 
     created = make_exam(client, admin)

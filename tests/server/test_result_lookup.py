@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.server.test_results import all_right, answer, exam  # noqa: F401  (the exam fixture)
-from tests.server.test_results_pages import admin, scored, text_of  # noqa: F401  (fixtures)
+from tests.server.test_results_pages import scored, text_of  # noqa: F401  (fixtures)
 
 AN = {"candidate_number": "010001", "citizen_id": "001208000001", "date_of_birth": "05/03/2008"}
 NO_MATCH = "Không có kết quả đã công bố nào khớp với các thông tin này."

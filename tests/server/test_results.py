@@ -17,11 +17,6 @@ RIGHT = {"single_choice": "A", "true_false_cluster": {"a": True, "b": False, "c"
 
 
 @pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
-@pytest.fixture
 def exam(app, client, admin, token_for, users):
     """An exam with one form (the PAPER), three candidates with papers and submitted attempts."""
     from exam_server.bank.models import Item as ItemRow

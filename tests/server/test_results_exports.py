@@ -10,7 +10,7 @@ import io
 import openpyxl
 
 from tests.server.test_results import all_right, answer, exam  # noqa: F401  (the exam fixture)
-from tests.server.test_results_pages import admin, scored, text_of  # noqa: F401  (fixtures)
+from tests.server.test_results_pages import scored, text_of  # noqa: F401  (fixtures)
 
 HEADER = ["Số báo danh", "Họ và tên", "Ngày sinh", "Trường", "Lớp", "Mã đề", "Phần I", "Phần II", "Phần III",
           "Tự luận", "Tổng điểm", "Trạng thái"]

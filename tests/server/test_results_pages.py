@@ -15,11 +15,6 @@ NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường")
 NUMBERS = ("010001", "010002", "010003")
 
 
-@pytest.fixture
-def admin(token_for):
-    return token_for("admin")
-
-
 def text_of(response) -> str:
     return unescape(response.get_data(as_text=True))
 

@@ -14,13 +14,6 @@ def exam(app, client, token_for, users):
     return live_exam(app, client, token_for, users)
 
 
-@pytest.fixture
-def sio():
-    from exam_server.core.extensions import socketio
-
-    return socketio
-
-
 def _deep(levels: int) -> str:
     return "[" * levels + '"A"' + "]" * levels
 
