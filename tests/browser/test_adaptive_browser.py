@@ -76,27 +76,34 @@ def test_an_adaptive_exam_in_the_browser(app, live_contexts, client, token_for, 
         assert len(result.items) == RULES["max_items"]
 
 
+def new_adaptive_exam(page, title: str, label: str, fields: dict[str, str], choices: dict[str, str]) -> int:
+    """Fill the admin's new-exam form (an adaptive one: `label` is on the form), submit; the exam's id."""
+    page.goto("/admin/exams")
+    form = page.locator("#new-exam")
+    form.locator('[name="title"]').fill(title)
+    form.locator('[name="subject"]').select_option("math")
+    form.locator('[name="grade"]').fill("12")
+    form.locator('[name="opens_at"]').fill("2096-06-11T07:30")
+    form.locator('[name="closes_at"]').fill("2096-06-11T11:30")
+    form.locator('[name="duration_minutes"]').fill("60")
+    assert label in form.inner_text()
+    form.locator('[name="adaptive"]').check()
+    for name, value in choices.items():          # first: a choice may show the fields that go with it
+        form.locator(f'[name="{name}"]').select_option(value)
+    for name, value in fields.items():
+        form.locator(f'[name="{name}"]').fill(value)
+    form.locator('button[type="submit"]').click()
+    page.wait_for_url(re.compile(r"/admin/exams/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
 def test_admin_makes_an_exam_adaptive_on_its_form(chromium, live_server, log_in_page, client, token_for):
     context = chromium.new_context(base_url=live_server, viewport={"width": 1400, "height": 1000}, locale="vi-VN")
     context.set_default_timeout(10_000)
     try:
         page = log_in_page(context, "admin")
-        page.goto("/admin/exams")
-        form = page.locator("#new-exam")
-        form.locator('[name="title"]').fill("Kiểm tra thích ứng Toán 12")
-        form.locator('[name="subject"]').select_option("math")
-        form.locator('[name="grade"]').fill("12")
-        form.locator('[name="opens_at"]').fill("2096-06-11T07:30")
-        form.locator('[name="closes_at"]').fill("2096-06-11T11:30")
-        form.locator('[name="duration_minutes"]').fill("60")
-        assert "Bài thi thích ứng" in form.inner_text()
-        form.locator('[name="adaptive"]').check()
-        form.locator('[name="adaptive_max_items"]').fill("12")
-        form.locator('[name="adaptive_min_items"]').fill("3")
-        form.locator('[name="adaptive_se_target"]').fill("0.25")
-        form.locator('button[type="submit"]').click()
-        page.wait_for_url(re.compile(r"/admin/exams/\d+$"))
-        exam_id = int(page.url.rsplit("/", 1)[1])
+        exam_id = new_adaptive_exam(page, "Kiểm tra thích ứng Toán 12", "Bài thi thích ứng", {
+            "adaptive_max_items": "12", "adaptive_min_items": "3", "adaptive_se_target": "0.25"}, {})
         body = client.get(f"/api/v1/exams/{exam_id}", headers=token_for("admin")).get_json()
         assert body["adaptive"] == {"max_items": 12, "min_items": 3, "se_target": 0.25, "randomesque_n": 5}
         assert page.locator('[name="adaptive"]').is_checked()          # the settings form shows it

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from tests.browser.test_adaptive_browser import _answer
+from tests.browser.test_adaptive_browser import _answer, new_adaptive_exam
 from tests.server.test_adaptive_section import (
     FIXED,
     SECTION_POINTS,
@@ -99,23 +99,9 @@ def test_admin_sets_an_adaptive_section_and_exposure(chromium, live_server, log_
     context.set_default_timeout(10_000)
     try:
         page = log_in_page(context, "admin")
-        page.goto("/admin/exams")
-        form = page.locator("#new-exam")
-        form.locator('[name="title"]').fill("Kiểm tra có phần thích ứng")
-        form.locator('[name="subject"]').select_option("math")
-        form.locator('[name="grade"]').fill("12")
-        form.locator('[name="opens_at"]').fill("2096-06-11T07:30")
-        form.locator('[name="closes_at"]').fill("2096-06-11T11:30")
-        form.locator('[name="duration_minutes"]').fill("60")
-        assert "Phần thi thích ứng" in form.inner_text()
-        form.locator('[name="adaptive"]').check()
-        form.locator('[name="adaptive_max_items"]').fill("8")
-        form.locator('[name="adaptive_exposure"]').select_option("sympson_hetter")
-        form.locator('[name="adaptive_exposure_rate"]').fill("0.3")
-        form.locator('[name="adaptive_section"]').fill("1, 3")
-        form.locator('button[type="submit"]').click()
-        page.wait_for_url(re.compile(r"/admin/exams/\d+$"))
-        exam_id = int(page.url.rsplit("/", 1)[1])
+        exam_id = new_adaptive_exam(page, "Kiểm tra có phần thích ứng", "Phần thi thích ứng", {
+            "adaptive_max_items": "8", "adaptive_exposure_rate": "0.3", "adaptive_section": "1, 3"},
+            {"adaptive_exposure": "sympson_hetter"})
         body = client.get(f"/api/v1/exams/{exam_id}", headers=token_for("admin")).get_json()
         assert body["adaptive"]["section"] == [0, 2] and body["adaptive"]["exposure"] == "sympson_hetter"
         assert body["adaptive"]["exposure_rate"] == 0.3
