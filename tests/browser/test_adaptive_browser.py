@@ -30,12 +30,11 @@ def _answer(section, right: bool) -> None:
             rows.nth(i).locator(f'input[value="{"true" if shown else "false"}"]').check()
 
 
-def test_an_adaptive_exam_in_the_browser(app, live_contexts, client, token_for, users, admin):
+def open_sitting(app, live_contexts, client, token_for, users, exam: dict):
+    """Candidate 010001 of `exam` on the exam page, its room started; (the page, the candidate's id)."""
     from exam_server.core.db import session
     from exam_server.live.models import RoomSession
-    from exam_server.results.models import Result
 
-    exam = adaptive_exam(app, client, token_for, users, admin)
     with app.app_context():
         session.add(RoomSession(exam_id=exam["id"], room_id=exam["room"], started_at=datetime.now(UTC),
                                 started_by_id=users["proctor1"]))
@@ -46,6 +45,15 @@ def test_an_adaptive_exam_in_the_browser(app, live_contexts, client, token_for, 
     page = live_contexts.new().new_page()
     page.goto(f"/exam#token={token}")
     page.wait_for_selector('#exam-app[data-state="exam"]')
+    return page, candidate_id
+
+
+def test_an_adaptive_exam_in_the_browser(app, live_contexts, client, token_for, users, admin):
+    from exam_server.core.db import session
+    from exam_server.results.models import Result
+
+    exam = adaptive_exam(app, client, token_for, users, admin)
+    page, candidate_id = open_sitting(app, live_contexts, client, token_for, users, exam)
     for number in range(1, RULES["max_items"] + 1):
         section = page.locator(f'section[data-question="{number}"]')
         section.wait_for(state="visible")

@@ -6,13 +6,12 @@ the section's θ and SE and the score the rule gives (tests/server/test_adaptive
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from sqlalchemy import select
 
-from tests.browser.test_adaptive_browser import _answer, new_adaptive_exam
+from tests.browser.test_adaptive_browser import _answer, new_adaptive_exam, open_sitting
 from tests.server.test_adaptive_section import (
     FIXED,
     SECTION_POINTS,
@@ -29,20 +28,10 @@ pytestmark = pytest.mark.browser
 
 def test_an_adaptive_section_in_the_browser(app, live_contexts, client, token_for, users, admin, exam_ui):
     from exam_server.core.db import session
-    from exam_server.live.models import RoomSession
     from exam_server.results.models import Result
 
     exam = section_exam(app, client, token_for, users, admin)
-    with app.app_context():
-        session.add(RoomSession(exam_id=exam["id"], room_id=exam["room"], started_at=datetime.now(UTC),
-                                started_by_id=users["proctor1"]))
-        session.commit()
-    candidate_id = exam["candidates"]["010001"]
-    token = client.post(f"/api/v1/exams/{exam['id']}/candidates/{candidate_id}/session-token",
-                        json={"reason": "Đầu đọc thẻ hỏng"}, headers=token_for("proctor1")).get_json()["token"]
-    page = live_contexts.new().new_page()
-    page.goto(f"/exam#token={token}")
-    page.wait_for_selector('#exam-app[data-state="exam"]')
+    page, candidate_id = open_sitting(app, live_contexts, client, token_for, users, exam)
     assert page.locator("section[data-question]").count() == FIXED + 1
     for number in range(1, FIXED + 1):          # the fixed part: answered, autosaved, no confirm button
         section = page.locator(f'section[data-question="{number}"]')
