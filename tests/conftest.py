@@ -223,3 +223,23 @@ def sio():
     from exam_server.core.extensions import socketio
 
     return socketio
+
+
+# --- a failed test on a stack of processes (tests/deploy, tests/chaos) ------------------------------
+
+LOG_TAIL_LINES = 80
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report carries the tails of its `stack`'s logs (gunicorn, nginx, Redis): CI
+    keeps the output, not the temporary folder the logs were in."""
+    outcome = yield
+    report = outcome.get_result()
+    stack = getattr(item, "funcargs", {}).get("stack")
+    folder = getattr(stack, "folder", None) or getattr(stack, "tmp_path", None)
+    if report.when != "call" or not report.failed or folder is None:
+        return
+    for log in sorted([*Path(folder).glob("*.log"), *Path(folder).glob("*.out")]):
+        lines = log.read_text(errors="replace").splitlines()
+        report.sections.append((f"log {log.name} (last {LOG_TAIL_LINES} lines)", "\n".join(lines[-LOG_TAIL_LINES:])))
